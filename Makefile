@@ -1,0 +1,154 @@
+# selfprof-bpf top-level Makefile.
+#   make            programs in build/bin, library in build/lib
+#   make test       C unit tests + bats, under ASan/UBSan; last line "N passed, N failed"
+#   make bench      benchmarks (format library; tracer when root)
+#   make fuzz       libFuzzer on the reader (FUZZ_SECONDS, default 60)
+#   make demo       set up, trace a compile of a bundled example, print the summary
+#   make deps       apt-get install what is missing
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+SHELL := /bin/bash
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BUILD ?= build
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+
+SP_MAJOR := $(shell sed -n 's/^\#define SELFPROF_VERSION_MAJOR \([0-9]*\)/\1/p' tools/lib/selfprof/selfprof.h)
+SP_MINOR := $(shell sed -n 's/^\#define SELFPROF_VERSION_MINOR \([0-9]*\)/\1/p' tools/lib/selfprof/selfprof.h)
+SP_VERSION := $(SP_MAJOR).$(SP_MINOR)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -Itools/lib/selfprof -Iuser -Ibpf -I$(BUILD)/include
+
+LIB_SRC := $(wildcard tools/lib/selfprof/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_A := $(BUILD)/lib/libselfprof.a
+LIB_SO := $(BUILD)/lib/libselfprof.so.$(SP_VERSION)
+LIB_SONAME := libselfprof.so.$(SP_MAJOR)
+LIB_LIBS := -lz
+
+TOOL_SRC := $(wildcard tools/selfprof/*.c)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
+TOOL_MAIN := $(BUILD)/obj/tools/selfprof/main.o
+TOOL_A := $(BUILD)/obj/libselfprof-tool.a
+
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=build/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/include/%.skel.h)
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+USER_SRC := $(wildcard user/*.c)
+USER_OBJ := $(USER_SRC:%.c=$(BUILD)/obj/%.o)
+USER_MAIN := $(BUILD)/obj/user/selfprof-bpf.o
+USER_A := $(BUILD)/obj/libselfprof-user.a
+USER_LIBS := -lbpf -lelf -lz -liberty
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
+
+PROGS := $(BUILD)/bin/selfprof
+ifneq ($(USER_SRC),)
+PROGS += $(BUILD)/bin/selfprof-bpf
+endif
+
+.PHONY: all lib tests test bench fuzz demo deps install clean vmlinux
+.SECONDARY:
+all: lib $(PROGS)
+lib: $(LIB_A) $(LIB_SO) $(BUILD)/lib/selfprof.pc
+tests: all $(UNIT_BIN) $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: %.c $(wildcard tools/lib/selfprof/*.h user/*.h bpf/*.h tools/selfprof/*.h) | $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(LIB_SO): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+	ln -sf libselfprof.so.$(SP_VERSION) $(BUILD)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/lib/libselfprof.so
+$(BUILD)/lib/selfprof.pc: tools/lib/selfprof/selfprof.pc.in tools/lib/selfprof/selfprof.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(SP_VERSION)|' $< > $@
+
+$(TOOL_A): $(filter-out $(TOOL_MAIN),$(TOOL_OBJ))
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/bin/selfprof: $(TOOL_MAIN) $(TOOL_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) -lm
+
+# BPF: CO-RE objects against the committed vmlinux.h, then skeletons.
+build/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror -c $< -o $@
+$(BUILD)/include/%.skel.h: build/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(USER_A): $(filter-out $(USER_MAIN),$(USER_OBJ))
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/bin/selfprof-bpf: $(USER_MAIN) $(USER_A) $(TOOL_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(USER_LIBS) -lm
+
+# Unit tests link the library and the non-main objects of both programs.
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
+$(BUILD)/tests/bench/%: tests/bench/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -lm
+
+# Tests run against a sanitizer build in build/san.
+test:
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory BUILD=build/san SAN=1 tests
+	@BUILD=build/san tests/run.sh
+
+bench: all tests
+	@tests/bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: $(BUILD)/tests/fuzz_reader
+	mkdir -p $(BUILD)/fuzz-corpus
+	cp -n tests/corpus/* $(BUILD)/fuzz-corpus/ 2>/dev/null || true
+	$(BUILD)/tests/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz-corpus
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Itools/lib/selfprof -o $@ $^ -lz -lm
+
+deps:
+	@tests/deps.sh
+
+demo: deps all
+	@tests/demo.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libselfprof.so.$(SP_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libselfprof.so
+	install -m 0644 tools/lib/selfprof/selfprof.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(SP_VERSION)|' \
+		tools/lib/selfprof/selfprof.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/selfprof.pc
+
+clean:
+	rm -rf build

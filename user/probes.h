@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Probe-point discovery: which functions of librustc_driver-*.so to probe,
+ * and what each hit means. Contract between discovery (probes.c, elfsyms.c,
+ * demangle.c) and the loader (selfprof-bpf.c and friends).
+ */
+#ifndef SELFPROF_PROBES_H
+#define SELFPROF_PROBES_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a probe point does when hit. Encoded in the attach cookie (bits
+ * 32..39) so the BPF programs need no map lookup to know it. */
+enum probe_role {
+	/* Emits an interval with the point's own kind and label
+	 * (query providers -> Query, pass functions -> GenericActivity). */
+	PROBE_ROLE_INTERVAL = 0,
+	/* Opens a frame naming a query (e.g. Q::execute_query_incr) that
+	 * emits nothing itself; PROBE_ROLE_INHERIT points nested in it take
+	 * its label. */
+	PROBE_ROLE_CONTEXT = 1,
+	/* Emits an interval of the point's kind (IncrementalLoadResult,
+	 * QueryBlocked, IncrementalResultHashing) labelled with the innermost
+	 * open PROBE_ROLE_CONTEXT/INTERVAL frame's query label. */
+	PROBE_ROLE_INHERIT = 2,
+};
+
+/* Cookie layout: bits 0..31 the point's index in probe_set.points (its
+ * "probe id", also the index of its label), bits 32..39 the role,
+ * bits 40..47 the sp_kind (tools/lib/selfprof/selfprof.h). */
+#define PROBE_COOKIE(id, role, kind) \
+	((uint64_t)(uint32_t)(id) | ((uint64_t)(uint8_t)(role) << 32) | ((uint64_t)(uint8_t)(kind) << 40))
+#define PROBE_COOKIE_ID(c)	((uint32_t)(c))
+#define PROBE_COOKIE_ROLE(c)	((uint8_t)((c) >> 32))
+#define PROBE_COOKIE_KIND(c)	((uint8_t)((c) >> 40))
+
+struct probe_point {
+	uint64_t offset;	/* file offset of the function in the library: the uprobe target */
+	uint64_t addr;		/* its symbol value (st_value) */
+	const char *label;	/* query or activity name exactly as rustc's profile names it */
+	const char *symbol;	/* demangled symbol, for --list-probes and diagnostics */
+	uint8_t kind;		/* enum sp_kind */
+	uint8_t role;		/* enum probe_role */
+};
+
+struct probe_set {
+	struct probe_point *points;
+	size_t n;
+	char *lib_path;		/* the library the offsets belong to */
+	const char *generation;	/* which naming scheme matched, e.g. "rustc >= 1.86 (invoke_provider_fn)" */
+	size_t nsymbols;	/* symbols read (.symtab + .dynsym) */
+	int stripped;		/* no .symtab and no usable debug file */
+	char *debug_file;	/* separate debug file used, or NULL */
+};
+
+/*
+ * Read lib_path's symbol table (or its separate debug file found through
+ * .gnu_debuglink / /usr/lib/debug/.build-id), demangle, match the known
+ * patterns. Returns 0 and fills out (out->n may be 0: nothing matched), or
+ * a negative errno-style code with a one-line message in err.
+ */
+int probes_discover(const char *lib_path, struct probe_set *out, char *err, size_t errlen);
+void probes_free(struct probe_set *set);
+
+/* Find <sysroot>/lib/librustc_driver-*.so; 0 and the path, or -ENOENT. */
+int probes_find_driver(const char *sysroot, char *path, size_t size);
+
+#endif
