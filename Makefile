@@ -72,6 +72,9 @@ $(BUILD)/obj/%.o: %.c $(wildcard tools/lib/selfprof/*.h user/*.h bpf/*.h tools/s
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Only SP_EXPORT symbols leave the shared library: the ABI is selfprof.h.
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

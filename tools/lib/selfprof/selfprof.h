@@ -97,7 +97,8 @@ struct sp_writer;
 struct sp_writer_opts {
 	uint32_t version;	/* 0 or 9: v9; 8: v8 (tests, old tools) */
 	uint32_t page_size;	/* 0: 256 KiB; smaller values exercise page boundaries */
-	int fd;			/* >= 0: write to this fd instead of opening path (path then only names it) */
+	int fd;			/* > 0: write to this fd (not closed by the writer) instead of
+			 * opening path, which then only names it; 0: open path */
 };
 
 /*
