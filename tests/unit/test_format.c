@@ -647,3 +647,45 @@ TEST(crate_name_from_path)
 	sp_crate_from_path("foo.mm_profdata.gz", buf, sizeof(buf));
 	CHECK_STR(buf, "foo");
 }
+
+/* tests/corpus: every bad-* file gives its own clear error. */
+TEST(corpus_errors)
+{
+	static const struct { const char *file; int code; const char *says; } cases[] = {
+		{ "bad-empty", SP_EFORMAT, "bad magic" },
+		{ "bad-magic", SP_EFORMAT, "bad magic" },
+		{ "bad-version7", SP_EVERSION, "version 7" },
+		{ "bad-version10", SP_EVERSION, "version 10" },
+		{ "bad-truncated", SP_EFORMAT, "runs past the end" },
+		{ "bad-page-header-cut", SP_EFORMAT, "truncated page header" },
+		{ "bad-tag", SP_EFORMAT, "bad page tag 7" },
+		{ "bad-zero-page", SP_EFORMAT, "empty string data page" },
+		{ "bad-huge-page", SP_EFORMAT, "runs past the end" },
+		{ "bad-no-events", SP_EFORMAT, "no events stream" },
+		{ "bad-stream-magic", SP_EFORMAT, "events stream has a bad header" },
+		{ "bad-partial-event", SP_EFORMAT, "not a whole number of records" },
+	};
+	const char *root = getenv("SELFPROF_ROOT");
+	char path[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sp_reader *r = NULL;
+		struct sp_error err = { 0 };
+		snprintf(path, sizeof(path), "%s/tests/corpus/%s.mm_profdata", root ? root : ".", cases[i].file);
+		int rc = sp_reader_open(&r, path, &err);
+		if (rc != cases[i].code || !strstr(err.msg, cases[i].says) || !strstr(err.msg, cases[i].file))
+			printf("#   %s: rc %d, \"%s\"\n", cases[i].file, rc, err.msg);
+		CHECK(rc == cases[i].code && strstr(err.msg, cases[i].says) && strstr(err.msg, cases[i].file));
+		CHECK(r == NULL);
+	}
+	for (int v = 8; v <= 9; v++) {
+		struct sp_summary *s;
+		snprintf(path, sizeof(path), "%s/tests/corpus/seed-v%d.mm_profdata", root ? root : ".", v);
+		REQUIRE(sp_summarize_file(path, &s, NULL) == 0);
+		CHECK_EQ_U64(s->version, v);
+		CHECK_STR(s->rows[0].label, "typeck");	/* 10 + 10 + 4 hits */
+		CHECK_EQ_U64(s->rows[0].cache_hits, 4);
+		CHECK_EQ_U64(s->total_ns, 25 + 10);
+		sp_summary_free(s);
+	}
+}

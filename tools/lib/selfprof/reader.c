@@ -34,12 +34,15 @@ struct sp_stream_view {
 	size_t npages, cap;
 	uint64_t len;
 	size_t cursor;		/* last page used: sequential reads stay O(1) */
+	bool drop_behind;	/* release pages left behind from our RSS */
+	uintptr_t map_lo, map_hi;	/* the mapping, for drop_behind */
 };
 
 struct sp_reader {
 	const uint8_t *map;
 	size_t map_len;
 	bool owns_map;
+	int fd;			/* the mapped file while opening, else -1 */
 	struct sp_layout layout;
 	struct sp_stream_view streams[SP_NTAGS];
 	const uint8_t *strdata;
@@ -56,6 +59,9 @@ struct sp_reader {
 	uint64_t *label_offs;
 	uint32_t nlabels, labels_cap;
 	struct sp_u64map kind_cache;	/* kind string id -> enum sp_kind */
+	/* Direct-mapped caches in front of the maps: the hot path of every
+	 * analysis asks for the label and kind of each event. */
+	struct sp_idcache { uint64_t id; uint64_t val; } fast_label[1024], fast_kind[16];
 };
 
 /* ------------------------------------------------------------ container */
@@ -75,6 +81,24 @@ static int view_add(struct sp_stream_view *v, const uint8_t *data, uint64_t len)
 	return 0;
 }
 
+/* Mapped file pages count in the resident set although the kernel can
+ * drop them at will; a walk over millions of events would look like it
+ * holds the whole file. Tell the kernel we are done with a page we leave. */
+static void drop_page(const struct sp_stream_view *v, const struct sp_page_ref *p)
+{
+	/* Fault-around maps up to 64 KiB beyond a page's edges: drop those too
+	 * (refaulting a piece of the page we go to next is cheap). */
+	const uintptr_t margin = 64 * 1024, mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+	uintptr_t start = (uintptr_t)p->data, end = start + p->len;
+
+	start = start - v->map_lo > margin ? start - margin : v->map_lo;
+	end = v->map_hi - end > margin ? end + margin : v->map_hi;
+	start = (start + ~mask) & mask;
+	end &= mask;
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 static size_t view_find(struct sp_stream_view *v, uint64_t off)
 {
 	size_t c = v->cursor;
@@ -82,6 +106,8 @@ static size_t view_find(struct sp_stream_view *v, uint64_t off)
 
 	if (off >= p->stream_off && off < p->stream_off + p->len)
 		return c;
+	if (v->drop_behind)
+		drop_page(v, p);
 	if (c + 1 < v->npages && off >= p[1].stream_off && off < p[1].stream_off + p[1].len)
 		return v->cursor = c + 1;
 	if (c > 0 && off >= p[-1].stream_off && off < p[-1].stream_off + p[-1].len)
@@ -117,16 +143,28 @@ static const uint8_t *view_read(struct sp_stream_view *v, uint64_t off, size_t l
 	return tmp;
 }
 
+/* Page headers of a mapped file are read with pread: touching them through
+ * the mapping would fault in 64 KiB around each (fault-around), and the
+ * resident set would follow the file size. */
+static const uint8_t *page_header(const struct sp_reader *r, uint64_t pos, uint8_t *buf)
+{
+	if (r->fd >= 0 && pread(r->fd, buf, SP_PAGE_HEADER_SIZE, pos) == SP_PAGE_HEADER_SIZE)
+		return buf;
+	return r->map + pos;
+}
+
 static int parse_pages(struct sp_reader *r, struct sp_error *err)
 {
 	static const char *const names[SP_NTAGS] = { "events", "string data", "string index" };
 	uint64_t pos = 8;
+	uint8_t buf[SP_PAGE_HEADER_SIZE];
 
 	while (pos < r->map_len) {
 		if (r->map_len - pos < SP_PAGE_HEADER_SIZE)
 			return sp_seterr(err, SP_EFORMAT, "truncated page header at offset %" PRIu64, pos);
-		uint8_t tag = r->map[pos];
-		uint32_t size = sp_get_u32(r->map + pos + 1);
+		const uint8_t *header = page_header(r, pos, buf);
+		uint8_t tag = header[0];
+		uint32_t size = sp_get_u32(header + 1);
 		if (tag >= SP_NTAGS)
 			return sp_seterr(err, SP_EFORMAT, "bad page tag %u at offset %" PRIu64, tag, pos);
 		if (size == 0)
@@ -431,8 +469,8 @@ static int reader_init(struct sp_reader *r, struct sp_error *err)
 	return rc;
 }
 
-SP_EXPORT int sp_reader_open_mem(struct sp_reader **out, const void *data, size_t len,
-				 struct sp_error *err)
+static int open_mapped(struct sp_reader **out, const void *data, size_t len, int fd,
+		       struct sp_error *err)
 {
 	struct sp_reader *r = calloc(1, sizeof(*r));
 	int rc;
@@ -442,7 +480,12 @@ SP_EXPORT int sp_reader_open_mem(struct sp_reader **out, const void *data, size_
 		return sp_seterr(err, SP_ENOMEM, "out of memory");
 	r->map = data;
 	r->map_len = len;
+	r->fd = fd;
+	/* UINT64_MAX is no string id: it marks empty cache slots. */
+	memset(r->fast_label, 0xff, sizeof(r->fast_label));
+	memset(r->fast_kind, 0xff, sizeof(r->fast_kind));
 	rc = reader_init(r, err);
+	r->fd = -1;
 	if (rc) {
 		sp_reader_close(r);
 		return rc;
@@ -494,7 +537,8 @@ static bool is_gzip(int fd)
 	return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-static int map_file(const char *path, const uint8_t **map, size_t *len, struct sp_error *err)
+static int map_file(const char *path, const uint8_t **map, size_t *len, int *mapped_fd,
+		    struct sp_error *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
@@ -522,20 +566,30 @@ static int map_file(const char *path, const uint8_t **map, size_t *len, struct s
 		else
 			*map = m;
 	}
-	close(fd);
+	if (rc)
+		close(fd);
+	else
+		*mapped_fd = fd;
 	return rc;
+}
+
+SP_EXPORT int sp_reader_open_mem(struct sp_reader **out, const void *data, size_t len,
+				 struct sp_error *err)
+{
+	return open_mapped(out, data, len, -1, err);
 }
 
 SP_EXPORT int sp_reader_open(struct sp_reader **out, const char *path, struct sp_error *err)
 {
 	const uint8_t *map = NULL;
 	size_t len = 0;
-	int rc = map_file(path, &map, &len, err);
+	int fd = -1, rc = map_file(path, &map, &len, &fd, err);
 
 	*out = NULL;
 	if (rc)
 		return rc;
-	rc = sp_reader_open_mem(out, map ? map : (const uint8_t *)"", len, err);
+	rc = open_mapped(out, map ? map : (const uint8_t *)"", len, fd, err);
+	close(fd);
 	if (rc) {
 		if (map)
 			munmap((void *)map, len);
@@ -547,7 +601,13 @@ SP_EXPORT int sp_reader_open(struct sp_reader **out, const char *path, struct sp
 		}
 		return rc;
 	}
+	if (map)
+		madvise((void *)map, len, MADV_DONTNEED);
 	(*out)->owns_map = map != NULL;
+	struct sp_stream_view *events = &(*out)->streams[SP_TAG_EVENTS];
+	events->drop_behind = map != NULL;
+	events->map_lo = (uintptr_t)map;
+	events->map_hi = (uintptr_t)map + len;
 	return 0;
 }
 
@@ -651,13 +711,23 @@ static uint32_t add_label(struct sp_reader *r, const char *text, size_t len)
 	return r->nlabels++;
 }
 
+static inline struct sp_idcache *idcache_slot(struct sp_idcache *c, size_t n, uint64_t id)
+{
+	return &c[(id ^ (id >> 10) ^ (id >> 20)) & (n - 1)];
+}
+
 SP_EXPORT uint32_t sp_reader_label_of(struct sp_reader *r, sp_string_id id)
 {
+	struct sp_idcache *fast = idcache_slot(r->fast_label, 1024, id);
 	uint64_t num;
 	size_t len;
 
-	if (sp_u64map_get(&r->label_cache, id, &num))
+	if (fast->id == id)
+		return (uint32_t)fast->val;
+	if (sp_u64map_get(&r->label_cache, id, &num)) {
+		*fast = (struct sp_idcache){ id, num };
 		return (uint32_t)num;
+	}
 	const char *text = sp_reader_string(r, id, &len);
 	long label_len = sp_label_len(text, len);
 	if (label_len < 0)
@@ -665,6 +735,7 @@ SP_EXPORT uint32_t sp_reader_label_of(struct sp_reader *r, sp_string_id id)
 	else
 		num = add_label(r, text, (size_t)label_len);
 	sp_u64map_put(&r->label_cache, id, num);
+	*fast = (struct sp_idcache){ id, num };
 	return (uint32_t)num;
 }
 
@@ -680,13 +751,17 @@ SP_EXPORT uint32_t sp_reader_num_labels(const struct sp_reader *r)
 
 SP_EXPORT enum sp_kind sp_reader_kind_of(struct sp_reader *r, sp_string_id kind)
 {
+	struct sp_idcache *fast = idcache_slot(r->fast_kind, 16, kind);
 	uint64_t k;
 	size_t len;
 
-	if (sp_u64map_get(&r->kind_cache, kind, &k))
-		return (enum sp_kind)k;
-	const char *text = sp_reader_string(r, kind, &len);
-	k = sp_kind_from_name(text, len);
-	sp_u64map_put(&r->kind_cache, kind, k);
+	if (fast->id == kind)
+		return (enum sp_kind)fast->val;
+	if (!sp_u64map_get(&r->kind_cache, kind, &k)) {
+		const char *text = sp_reader_string(r, kind, &len);
+		k = sp_kind_from_name(text, len);
+		sp_u64map_put(&r->kind_cache, kind, k);
+	}
+	*fast = (struct sp_idcache){ kind, k };
 	return (enum sp_kind)k;
 }
