@@ -689,3 +689,26 @@ TEST(corpus_errors)
 		sp_summary_free(s);
 	}
 }
+
+/* Each string refers twice to the one before: the expansion doubles per
+ * level (2^60 bytes). Found by the fuzzer; must end quickly, marked. */
+TEST(exponential_refs_are_bounded)
+{
+	struct fixture f;
+	struct sp_reader *r;
+	const char *path = t_tmp("bomb.mm_profdata");
+	size_t len;
+
+	REQUIRE(fixture_open(&f, path, 9, 0) == 0);
+	sp_string_id prev = sp_writer_cstring(f.w, "ab");
+	for (int i = 0; i < 60; i++)
+		prev = sp_writer_event_id(f.w, prev, &prev, 1);
+	sp_writer_interval(f.w, f.query, prev, 1, 0, 1);
+	REQUIRE(sp_writer_close(f.w, NULL) == 0);
+	REQUIRE(sp_reader_open(&r, path, NULL) == 0);
+	const char *t = sp_reader_string(r, prev, &len);
+	CHECK(len < (32u << 20));
+	CHECK(strstr(t, "<invalid>") != NULL);
+	CHECK_STR(sp_reader_label_text(r, sp_reader_label_of(r, prev)), "ab");
+	sp_reader_close(r);
+}

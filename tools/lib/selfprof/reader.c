@@ -22,6 +22,10 @@
 
 /* Deeper nesting of string refs is treated as a cycle. */
 #define SP_MAX_REF_DEPTH 1000
+/* Refs may form a DAG whose expansion doubles at each level: bound the work
+ * and the text of one string (real ones are at most kilobytes). */
+#define SP_MAX_DECODE_STEPS (1u << 20)
+#define SP_MAX_STRING_LEN (16u << 20)
 
 struct sp_page_ref {
 	uint64_t stream_off;
@@ -53,6 +57,7 @@ struct sp_reader {
 	struct sp_metadata meta;
 	char *meta_json, *meta_cmd, *meta_counter;
 	struct sp_buf text;		/* sp_reader_string's result */
+	uint32_t decode_steps;		/* left for the string being decoded */
 	struct sp_u64map label_cache;	/* string id -> label number */
 	struct sp_strmap label_nums;	/* label text -> label number */
 	const char **labels;		/* label number -> text (in label_nums' arena) */
@@ -286,11 +291,18 @@ static void decode_addr(struct sp_reader *r, uint64_t addr, int depth)
 	const uint8_t *d = r->strdata;
 	uint64_t pos = addr;
 
+	if (!r->decode_steps)
+		return;
 	if (depth > SP_MAX_REF_DEPTH || addr < SP_STREAM_HEADER_SIZE || addr >= r->strdata_len) {
 		append_text(r, "<invalid>", 9);
 		return;
 	}
 	while (pos < r->strdata_len) {
+		if (!--r->decode_steps || r->text.len > SP_MAX_STRING_LEN) {
+			r->decode_steps = 0;
+			append_text(r, "<invalid>", 9);
+			return;
+		}
 		if (d[pos] == SP_STR_END)
 			return;
 		if (d[pos] == SP_STR_REF) {
@@ -329,6 +341,7 @@ SP_EXPORT const char *sp_reader_string(struct sp_reader *r, sp_string_id id, siz
 {
 	r->text.len = 0;
 	sp_buf_append(&r->text, "", 0);
+	r->decode_steps = SP_MAX_DECODE_STEPS;
 	decode_id(r, id, 0);
 	if (len)
 		*len = r->text.data ? r->text.len : 0;
