@@ -24,8 +24,8 @@
 #define SP_MAX_REF_DEPTH 1000
 /* Refs may form a DAG whose expansion doubles at each level: bound the work
  * and the text of one string (real ones are at most kilobytes). */
-#define SP_MAX_DECODE_STEPS (1u << 20)
-#define SP_MAX_STRING_LEN (16u << 20)
+#define SP_MAX_DECODE_STEPS (1u << 16)
+#define SP_MAX_STRING_LEN (4u << 20)
 
 struct sp_page_ref {
 	uint64_t stream_off;
