@@ -50,7 +50,7 @@ USER_SRC := $(wildcard user/*.c)
 USER_OBJ := $(USER_SRC:%.c=$(BUILD)/obj/%.o)
 USER_MAIN := $(BUILD)/obj/user/selfprof-bpf.o
 USER_A := $(BUILD)/obj/libselfprof-user.a
-USER_LIBS := -lbpf -lelf -lz -liberty
+USER_LIBS := -lbpf -lelf -lz -liberty -lcapstone
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -93,6 +93,16 @@ $(BUILD)/bin/selfprof: $(TOOL_MAIN) $(TOOL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) -lm
 
+# selfprof compare's report page: tools/selfprof/compare.html becomes a C
+# array in a generated header that compare.c includes (od and sed only).
+$(BUILD)/include/compare_html.h: tools/selfprof/compare.html
+	@mkdir -p $(@D)
+	{ echo '/* Generated from $< by the Makefile: do not edit. */'; \
+	  echo 'static const unsigned char compare_html[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/tools/selfprof/compare.o: $(BUILD)/include/compare_html.h
+
 # BPF: CO-RE objects against the committed vmlinux.h, then skeletons.
 build/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
 	@mkdir -p $(@D)
@@ -100,6 +110,9 @@ build/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
 $(BUILD)/include/%.skel.h: build/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# The loader embeds the skeletons: rebuild it when a BPF program changes.
+$(USER_OBJ): $(BPF_SKEL)
 
 $(USER_A): $(filter-out $(USER_MAIN),$(USER_OBJ))
 	rm -f $@ && ar rcs $@ $^
@@ -110,10 +123,17 @@ $(BUILD)/bin/selfprof-bpf: $(USER_MAIN) $(USER_A) $(TOOL_A) $(LIB_A)
 # Unit tests link the library and the non-main objects of both programs.
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Itools/selfprof $(LDFLAGS) -o $@ $< $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
 $(BUILD)/tests/bench/%: tests/bench/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -lm
+
+# The tracer's floor benchmark loads BPF: it links the loader's objects.
+ifneq ($(USER_SRC),)
+$(BUILD)/tests/bench/tracer_floor: tests/bench/tracer_floor.c $(USER_A) $(TOOL_A) $(LIB_A) $(BPF_SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(USER_A) $(TOOL_A) $(LIB_A) $(USER_LIBS) -lpthread -lm
+endif
 
 # Tests run against a sanitizer build in build/san.
 test:

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct t_case { const char *name; void (*fn)(void); };
 static struct t_case t_cases[512];
@@ -55,7 +56,6 @@ static inline const char *t_tmp(const char *name)
 	return p;
 }
 
-#include <unistd.h>
 int main(int argc, char **argv)
 {
 	int failed = 0;

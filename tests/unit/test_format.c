@@ -652,7 +652,7 @@ TEST(crate_name_from_path)
 TEST(corpus_errors)
 {
 	static const struct { const char *file; int code; const char *says; } cases[] = {
-		{ "bad-empty", SP_EFORMAT, "bad magic" },
+		{ "bad-empty", SP_EFORMAT, "shorter than the 8-byte header" },
 		{ "bad-magic", SP_EFORMAT, "bad magic" },
 		{ "bad-version7", SP_EVERSION, "version 7" },
 		{ "bad-version10", SP_EVERSION, "version 10" },
@@ -664,6 +664,7 @@ TEST(corpus_errors)
 		{ "bad-no-events", SP_EFORMAT, "no events stream" },
 		{ "bad-stream-magic", SP_EFORMAT, "events stream has a bad header" },
 		{ "bad-partial-event", SP_EFORMAT, "not a whole number of records" },
+		{ "bad-truncated-gzip", SP_EFORMAT, "gzip data is truncated" },
 	};
 	const char *root = getenv("SELFPROF_ROOT");
 	char path[1024];

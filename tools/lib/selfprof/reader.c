@@ -460,7 +460,10 @@ static void load_metadata(struct sp_reader *r)
 
 static int check_header(struct sp_reader *r, struct sp_error *err)
 {
-	if (r->map_len < 8 || memcmp(r->map, SP_FILE_MAGIC, 4))
+	if (r->map_len < 8)
+		return sp_seterr(err, SP_EFORMAT, "not a .mm_profdata profile (%zu bytes, shorter than"
+				 " the 8-byte header: bad magic)", r->map_len);
+	if (memcmp(r->map, SP_FILE_MAGIC, 4))
 		return sp_seterr(err, SP_EFORMAT, "not a .mm_profdata profile (bad magic)");
 	uint32_t version = sp_get_u32(r->map + 4);
 	if (sp_layout_for(version, &r->layout))
@@ -537,8 +540,17 @@ static int inflate_to_tmp(int fd, const char *path, int *out_fd, struct sp_error
 			return err ? err->code : SP_EIO;
 		}
 	}
+	/* gzread ends quietly at a cut-off stream: ask whether it was whole. */
+	int zerr = Z_OK;
+	if (gz)
+		gzerror(gz, &zerr);
 	if (gz)
 		gzclose(gz);
+	if (!gz || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+		close(tmp);
+		return sp_seterr(err, SP_EFORMAT, "%s: gzip data is %s", path,
+				 gz ? "truncated or corrupt" : "unreadable");
+	}
 	*out_fd = tmp;
 	return 0;
 }

@@ -378,6 +378,11 @@ SP_EXPORT int sp_writer_map_virtual(struct sp_writer *w, uint64_t virtual_id, sp
 
 /* ------------------------------------------------------------ metadata */
 
+static int buf_puts(struct sp_buf *b, const char *s)
+{
+	return sp_buf_append(b, s, strlen(s));
+}
+
 /* Strict JSON string escaping (rustc's escape_default is not JSON). */
 static int json_escape(struct sp_buf *b, const char *s)
 {
@@ -414,9 +419,9 @@ SP_EXPORT int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *
 		return SP_EINVAL;
 	snprintf(num, sizeof(num), "{ \"start_time\": %" PRIu64 ", \"process_id\": %" PRIu32 ", \"cmd\": \"",
 		 meta->start_time_ns, meta->pid);
-	rc = sp_buf_append(&b, num, strlen(num));
+	rc = buf_puts(&b, num);
 	rc = rc ?: json_escape(&b, meta->cmd ? meta->cmd : "");
-	rc = rc ?: sp_buf_append(&b, "\", \"counter\": { \"name\": \"", 25);
+	rc = rc ?: buf_puts(&b, "\", \"counter\": { \"name\": \"");
 	rc = rc ?: json_escape(&b, counter);
 	if (wall) {
 		static const char units[] = "\", \"units\": [[\"ns\", 1], [\"\xce\xbcs\", 1000], "
@@ -427,10 +432,10 @@ SP_EXPORT int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *
 		rc = rc ?: sp_buf_append(&b, units, sizeof(units) - 1);
 	}
 	if (extra_json && *extra_json) {
-		rc = rc ?: sp_buf_append(&b, ", ", 2);
-		rc = rc ?: sp_buf_append(&b, extra_json, strlen(extra_json));
+		rc = rc ?: buf_puts(&b, ", ");
+		rc = rc ?: buf_puts(&b, extra_json);
 	}
-	rc = rc ?: sp_buf_append(&b, " }", 2);
+	rc = rc ?: buf_puts(&b, " }");
 	if (rc) {
 		sp_buf_free(&b);
 		return fail(w, SP_ENOMEM, "metadata", ENOMEM);
