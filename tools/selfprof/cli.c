@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* Shared plumbing of the selfprof subcommands; see cli.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+void spt_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);	/* keep stdout and stderr in order on a terminal */
+	fprintf(stderr, "selfprof: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int spt_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "selfprof: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'selfprof %s --help')\n", cmd);
+	return SPT_EXIT_USAGE;
+}
+
+int spt_lib_error(const char *path, const struct sp_error *err)
+{
+	const char *msg = err->msg[0] ? err->msg : "cannot read profile";
+	size_t plen = strlen(path);
+
+	/* The library may already name the file; do not say it twice. */
+	if (!strncmp(msg, path, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
+		msg += plen + 2;
+	spt_error(path, "%s", msg);
+	return SPT_EXIT_FAIL;
+}
+
+int spt_bad_value(const char *cmd, const char *opt, const char *what, const char *arg)
+{
+	return spt_usage_error(cmd, "%s needs %s, not '%s'", opt, what, arg);
+}
+
+int spt_bad_option(const char *cmd, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (opt == ':')
+		return spt_usage_error(cmd, "option '%s' needs a value", arg);
+	if (optopt && optopt != '?')
+		return spt_usage_error(cmd, "unknown option '-%c'", optopt);
+	return spt_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int spt_print_help(const char *text)
+{
+	fputs(text, stdout);
+	return spt_close_output(stdout, NULL);
+}
+
+FILE *spt_open_output(const char *path)
+{
+	FILE *out;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	out = fopen(path, "w");
+	if (!out)
+		spt_error(path, "cannot create: %s", strerror(errno));
+	return out;
+}
+
+int spt_close_output(FILE *out, const char *path)
+{
+	const char *name = path && strcmp(path, "-") ? path : "<stdout>";
+	int failed = fflush(out) != 0 || ferror(out);
+	int saved = errno;
+
+	if (out != stdout && fclose(out) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (failed) {
+		spt_error(name, "write error: %s", strerror(saved ? saved : EIO));
+		return SPT_EXIT_FAIL;
+	}
+	return SPT_EXIT_OK;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int spt_check_not_input(const char *cmd, const char *output, char *const *inputs, int n)
+{
+	if (!output || !strcmp(output, "-"))
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (same_file(output, inputs[i]))
+			return spt_usage_error(cmd, "the output %s is an input file", output);
+	return 0;
+}
+
+int spt_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int spt_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/* Small helpers over the reader; see profile.h. */
+#include <string.h>
+
+#include "cli.h"
+#include "profile.h"
+
+struct sp_reader *spt_open_profile(const char *path)
+{
+	struct sp_reader *r = NULL;
+	struct sp_error err = { 0 };
+
+	if (sp_reader_open(&r, path, &err)) {
+		spt_lib_error(path, &err);
+		return NULL;
+	}
+	return r;
+}
+
+size_t spt_raw_label_len(const char *text, size_t len)
+{
+	const char *sep = memchr(text, SP_ARG_SEPARATOR, len);
+
+	return sep ? (size_t)(sep - text) : len;
+}
