@@ -51,6 +51,7 @@ struct probe_set {
 	size_t nsymbols;	/* symbols read (.symtab + .dynsym) */
 	int stripped;		/* no .symtab and no usable debug file */
 	char *debug_file;	/* separate debug file used, or NULL */
+	char *why_empty;	/* probes_explain_empty()'s text when n == 0 (owned) */
 };
 
 /*
@@ -61,6 +62,25 @@ struct probe_set {
  */
 int probes_discover(const char *lib_path, struct probe_set *out, char *err, size_t errlen);
 void probes_free(struct probe_set *set);
+
+/* Which kinds of probe points probes_discover_ex returns. */
+enum probes_flags {
+	PROBES_F_QUERIES = 1 << 0,	/* query providers: Query intervals */
+	PROBES_F_ACTIVITIES = 1 << 1,	/* passes: GenericActivity intervals */
+	PROBES_F_CONTEXT = 1 << 2,	/* Q::execute_query_* wrappers: CONTEXT frames (a trap each) */
+	PROBES_F_INHERIT = 1 << 3,	/* incr. loading/hashing, QueryBlocked: INHERIT (want CONTEXT) */
+	PROBES_F_UNVERIFIED = 1 << 4,	/* also points not (exactly) matching rustc's own profile */
+	PROBES_F_DEFAULT = PROBES_F_QUERIES | PROBES_F_ACTIVITIES,
+};
+
+/* probes_discover with a choice of points; probes_discover is
+ * probes_discover_ex(lib_path, PROBES_F_DEFAULT, ...). */
+int probes_discover_ex(const char *lib_path, unsigned int flags, struct probe_set *out,
+		       char *err, size_t errlen);
+
+/* One line saying why set->n == 0 (stripped library, unknown naming
+ * scheme, ...), for the caller to print; NULL when set->n > 0. */
+const char *probes_explain_empty(const struct probe_set *set);
 
 /* Find <sysroot>/lib/librustc_driver-*.so; 0 and the path, or -ENOENT. */
 int probes_find_driver(const char *sysroot, char *path, size_t size);

@@ -131,18 +131,33 @@ TEST(synthetic_context_and_inherit)
 	REQUIRE(lib);
 	REQUIRE(probes_discover_ex(lib, PROBES_F_QUERIES | PROBES_F_CONTEXT | PROBES_F_INHERIT,
 				   &s, err, sizeof(err)) == 0);
-	CHECK_EQ_U64(s.n, 7);	/* unverified INHERIT points left out */
+	CHECK_EQ_U64(s.n, 8);
 	p = find_point(&s, "typeck", PROBE_ROLE_CONTEXT);
 	CHECK(p && body_is(lib, p->offset, 0x5eed0006));
 	p = find_point(&s, "type_of", PROBE_ROLE_CONTEXT);	/* the ".llvm.N" one */
 	CHECK(p && body_is(lib, p->offset, 0x5eed0005));
+	p = find_point(&s, "<unknown>", PROBE_ROLE_INHERIT);
+	CHECK(p && p->kind == SP_KIND_QUERY_BLOCKED && body_is(lib, p->offset, 0x5eed0009));
 	probes_free(&s);
 
-	REQUIRE(probes_discover_ex(lib, PROBES_F_INHERIT | PROBES_F_UNVERIFIED, &s, err,
-				   sizeof(err)) == 0);
+	/* INHERIT alone: the generation is still recognised by its providers. */
+	REQUIRE(probes_discover_ex(lib, PROBES_F_INHERIT, &s, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(s.n, 1);
-	p = find_point(&s, "try_load_from_disk", PROBE_ROLE_INHERIT);
-	CHECK(p && p->kind == SP_KIND_INCR_LOAD && body_is(lib, p->offset, 0x5eed0009));
+	probes_free(&s);
+}
+
+/* Debian's 1.96 exports QueryLatch::wait_on but no provider: no points. */
+TEST(no_providers_no_points)
+{
+	const char *lib = t_tmp("latch-only.so");
+	struct probe_set s;
+	char err[256];
+
+	REQUIRE(symlib_build(lib, "-DSYMLIB_LATCH_ONLY") == 0);
+	REQUIRE(probes_discover_ex(lib, PROBES_F_DEFAULT | PROBES_F_CONTEXT | PROBES_F_INHERIT |
+				   PROBES_F_UNVERIFIED, &s, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK(probes_explain_empty(&s) && strstr(probes_explain_empty(&s), "naming scheme"));
 	probes_free(&s);
 }
 
@@ -448,11 +463,11 @@ TEST(real_rustc_195)
 	CHECK(t1.tv_sec - t0.tv_sec < 10);	/* ~0.03 s optimised; sanitizers are slow */
 	REQUIRE(stat(lib, &st) == 0);
 	/* 1.95 has 319 provider functions (plus 86 ".cold"/".warm" fragments of
-	 * them, which are not entry points: 405 names in all) and 16 verified
+	 * them, which are not entry points: 405 names in all) and 17 verified
 	 * pass functions. */
 	CHECK_EQ_U64(count_kind(&s, SP_KIND_QUERY), 319);
-	CHECK_EQ_U64(count_kind(&s, SP_KIND_GENERIC_ACTIVITY), 16);
-	CHECK_EQ_U64(s.n, 335);
+	CHECK_EQ_U64(count_kind(&s, SP_KIND_GENERIC_ACTIVITY), 17);
+	CHECK_EQ_U64(s.n, 336);
 	for (const char *const *a = (const char *const[]){ "type_check_crate", "codegen_module",
 			"LLVM_module_optimize", "generate_crate_metadata", NULL }; *a; a++)
 		CHECK(find_point(&s, *a, PROBE_ROLE_INTERVAL) != NULL);
@@ -469,5 +484,17 @@ TEST(real_rustc_195)
 		       offset_via_sections(sec, nsec, p->addr, &off) || off != p->offset;
 	}
 	CHECK_EQ_U64(bad, 0);
+	probes_free(&s);
+
+	/* The opt-in points: execute_query wrappers and QueryLatch::wait_on. */
+	REQUIRE(probes_discover_ex(lib, PROBES_F_CONTEXT | PROBES_F_INHERIT, &s, err,
+				   sizeof(err)) == 0);
+	bad = 0;
+	for (size_t i = 0; i < s.n; i++)
+		bad += s.points[i].role == PROBE_ROLE_CONTEXT ? 0 : 1;
+	CHECK_EQ_U64(bad, 1);
+	p = find_point(&s, "<unknown>", PROBE_ROLE_INHERIT);
+	CHECK(p && p->kind == SP_KIND_QUERY_BLOCKED);
+	CHECK_EQ_U64(s.n, 639);
 	probes_free(&s);
 }
