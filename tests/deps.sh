@@ -2,7 +2,8 @@
 # Installs (apt-get) whatever build and test dependency is missing. Idempotent.
 set -eu
 pkgs=(build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libiberty-dev
-      pkg-config bats bats-assert bats-support python3 gzip chromium)
+      pkg-config bats bats-assert bats-support python3 gzip chromium jq nodejs
+      libcapstone-dev librust-regex-syntax-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -441,6 +441,31 @@ static const char *presence(bool in_base, bool in_new)
 	return in_base && in_new ? "both" : in_base ? "base" : "new";
 }
 
+/* A query's numbers: each run's (zeros where absent) and the deltas. */
+struct qvals {
+	bool in[2];
+	int64_t v[2][M__N];
+	int64_t delta[M__N];
+};
+
+static void query_values(const struct sp_diff_row *r, struct qvals *q)
+{
+	const struct sp_row *side[2] = { r->base, r->new_ };
+
+	memset(q, 0, sizeof(*q));
+	for (int k = 0; k < 2; k++) {
+		q->in[k] = side[k] != NULL;
+		if (side[k])
+			row_values(side[k], q->v[k]);
+	}
+	delta_values(r, q->delta);
+}
+
+static uint64_t side_total_ns(const struct side *s)
+{
+	return s->sum ? s->sum->total_ns : 0;
+}
+
 static void json_side(FILE *o, const struct side *s)
 {
 	if (!s->ndumps) {
@@ -454,23 +479,26 @@ static void json_side(FILE *o, const struct side *s)
 		put_str(o, s->dumps[i], false);
 	}
 	fprintf(o, "], \"total_ns\": %" PRIu64 ", \"events\": %" PRIu64 ", \"queries\": %zu, \"sum\": ",
-		s->total_ns, s->events, s->nrows);
-	put_metrics(o, s->sum);
+		s->sum->total_ns, s->sum->num_events, s->sum->nrows);
+	put_metrics(o, s->total);
 	putc('}', o);
 }
 
-static void json_query(FILE *o, const struct joined *q)
+static void json_query(FILE *o, const struct sp_diff_row *r)
 {
+	struct qvals q;
+
+	query_values(r, &q);
 	fputs("{\"label\": ", o);
-	put_str(o, q->label, false);
-	fprintf(o, ", \"in\": \"%s\", \"base\": ", presence(q->v[0], q->v[1]));
-	put_metrics(o, q->v[0]);
+	put_str(o, r->label, false);
+	fprintf(o, ", \"in\": \"%s\", \"base\": ", presence(q.in[0], q.in[1]));
+	put_metrics(o, q.in[0] ? q.v[0] : NULL);
 	fputs(", \"new\": ", o);
-	put_metrics(o, q->v[1]);
+	put_metrics(o, q.in[1] ? q.v[1] : NULL);
 	fputs(", \"delta\": ", o);
-	put_metrics(o, q->delta);
+	put_metrics(o, q.delta);
 	fputs(", \"self_change_pct\": ", o);
-	put_pct(o, q->v[0] ? q->v[0][M_SELF] : 0, q->delta[M_SELF]);
+	put_pct(o, q.v[0][M_SELF], q.delta[M_SELF]);
 	putc('}', o);
 }
 
@@ -480,7 +508,7 @@ static void json_crate(FILE *o, const struct crate *cr)
 	int64_t delta[M__N];
 
 	for (int m = 0; m < M__N; m++)
-		delta[m] = n->sum[m] - b->sum[m];
+		delta[m] = n->total[m] - b->total[m];
 	fputs("{\"crate\": ", o);
 	put_str(o, cr->name, false);
 	fprintf(o, ", \"in\": \"%s\", \"summed\": %s,\n  \"base\": ",
@@ -491,11 +519,11 @@ static void json_crate(FILE *o, const struct crate *cr)
 	fputs(",\n  \"delta\": ", o);
 	put_metrics(o, delta);
 	fputs(", \"self_change_pct\": ", o);
-	put_pct(o, b->sum[M_SELF], delta[M_SELF]);
+	put_pct(o, b->total[M_SELF], delta[M_SELF]);
 	fputs(",\n  \"queries\": [", o);
-	for (size_t i = 0; i < cr->nq; i++) {
+	for (size_t i = 0; i < cr->diff->nrows; i++) {
 		fputs(i ? ",\n   " : "\n   ", o);
-		json_query(o, &cr->q[i]);
+		json_query(o, &cr->diff->rows[i]);
 	}
 	fputs("]}", o);
 }
@@ -510,8 +538,8 @@ static void json_run(FILE *o, const struct cmp *c, int k)
 		const struct side *s = &c->crates[i].side[k];
 
 		ncrates += s->ndumps > 0;
-		self += s->sum[M_SELF];
-		total += s->total_ns;
+		self += s->total[M_SELF];
+		total += side_total_ns(s);
 	}
 	fputs("{\"name\": ", o);
 	put_str(o, c->name[k], false);
@@ -569,11 +597,11 @@ static void collect_labels(struct cmp *c)
 	size_t n = 0, out = 0;
 
 	for (size_t i = 0; i < c->ncrates; i++)
-		n += c->crates[i].nq;
+		n += c->crates[i].diff->nrows;
 	c->labels = xrealloc(NULL, n * sizeof(*c->labels));
 	for (size_t i = 0; i < c->ncrates; i++)
-		for (size_t j = 0; j < c->crates[i].nq; j++)
-			c->labels[c->nlabels++] = c->crates[i].q[j].label;
+		for (size_t j = 0; j < c->crates[i].diff->nrows; j++)
+			c->labels[c->nlabels++] = c->crates[i].diff->rows[j].label;
 	qsort(c->labels, c->nlabels, sizeof(*c->labels), cmp_str);
 	for (size_t i = 0; i < c->nlabels; i++)
 		if (!out || strcmp(c->labels[out - 1], c->labels[i]))
@@ -588,15 +616,20 @@ static size_t label_index(const struct cmp *c, const char *label)
 	return hit ? (size_t)(hit - c->labels) : 0;	/* always found */
 }
 
-static void compact_values(FILE *o, const int64_t *v)
+/* [label index, presence bits, 7 base values, 7 new values] */
+static void compact_query(FILE *o, const struct cmp *c, const struct sp_diff_row *r)
 {
-	for (int m = 0; m < M__N; m++) {
-		putc(',', o);
-		if (v)
-			put_i64(o, v[m]);
-		else
-			putc('0', o);
+	struct qvals q;
+
+	query_values(r, &q);
+	fprintf(o, "[%zu,%d", label_index(c, r->label), (q.in[0] ? 1 : 0) | (q.in[1] ? 2 : 0));
+	for (int k = 0; k < 2; k++) {
+		for (int m = 0; m < M__N; m++) {
+			putc(',', o);
+			put_i64(o, q.v[k][m]);
+		}
 	}
+	putc(']', o);
 }
 
 static void compact_side(FILE *o, const struct side *s)
@@ -612,11 +645,11 @@ static void compact_side(FILE *o, const struct side *s)
 		put_str(o, s->dumps[i], true);
 	}
 	fprintf(o, "],\"total_ns\":%" PRIu64 ",\"events\":%" PRIu64 ",\"queries\":%zu,\"sum\":[",
-		s->total_ns, s->events, s->nrows);
+		s->sum->total_ns, s->sum->num_events, s->sum->nrows);
 	for (int m = 0; m < M__N; m++) {
 		if (m)
 			putc(',', o);
-		put_i64(o, s->sum[m]);
+		put_i64(o, s->total[m]);
 	}
 	fputs("]}", o);
 }
@@ -630,14 +663,9 @@ static void compact_crate(FILE *o, const struct cmp *c, const struct crate *cr)
 	putc(',', o);
 	compact_side(o, &cr->side[1]);
 	fputs("],\"q\":[", o);
-	for (size_t i = 0; i < cr->nq; i++) {
-		const struct joined *q = &cr->q[i];
-
-		fprintf(o, "%s[%zu,%d", i ? ",\n" : "\n", label_index(c, q->label),
-			(q->v[0] ? 1 : 0) | (q->v[1] ? 2 : 0));
-		compact_values(o, q->v[0]);
-		compact_values(o, q->v[1]);
-		putc(']', o);
+	for (size_t i = 0; i < cr->diff->nrows; i++) {
+		fputs(i ? ",\n" : "\n", o);
+		compact_query(o, c, &cr->diff->rows[i]);
 	}
 	fputs("]}", o);
 }
