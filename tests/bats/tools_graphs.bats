@@ -56,6 +56,67 @@ assert len({x["tid"] for x in d if x["ph"] == "X"}) == 3
 	[ ! -e "$BATS_TEST_TMPDIR/out.json" ]
 }
 
+@test "crox --collapse-threads: threads that do not overlap share lanes, numbered by start" {
+	# geom-incr2: thread 3 spans it all, 6 outlives 7, then 8..16 run one after another
+	"$SELFPROF" crox --collapse-threads "$DATA/geom-incr2.mm_profdata" > "$BATS_TEST_TMPDIR/c.json"
+	run python3 -c '
+import json, sys
+print(sorted({e["tid"] for e in json.load(open(sys.argv[1])) if e["ph"] == "X"}))' "$BATS_TEST_TMPDIR/c.json"
+	assert_output "[0, 1, 2]"
+	# geom-threads8: 13 takes over the lane of 8 (the first to end), 14 that of 6
+	"$SELFPROF" crox "$DATA/geom-threads8.mm_profdata" > "$BATS_TEST_TMPDIR/p.json"
+	"$SELFPROF" crox --collapse-threads "$DATA/geom-threads8.mm_profdata" > "$BATS_TEST_TMPDIR/c.json"
+	run python3 -c '
+import json, sys
+p, c = (json.load(open(f)) for f in sys.argv[1:3])
+print(sorted({(a["tid"], b["tid"]) for a, b in zip(p, c) if a["ph"] == "X"}))
+' "$BATS_TEST_TMPDIR/p.json" "$BATS_TEST_TMPDIR/c.json"
+	assert_output "[(4, 0), (5, 5), (6, 4), (7, 6), (8, 7), (9, 2), (10, 1), (11, 3), (13, 7), (14, 4)]"
+	for v in $VECTORS; do
+		"$SELFPROF" crox "$DATA/$v.mm_profdata" > "$BATS_TEST_TMPDIR/$v.json"
+		"$SELFPROF" crox --collapse-threads "$DATA/$v.mm_profdata" > "$BATS_TEST_TMPDIR/$v.c.json"
+		"$SELFPROF" dump "$DATA/$v.mm_profdata" > "$BATS_TEST_TMPDIR/$v.tsv"
+		run python3 -c '
+import json, sys
+plain, lanes = (json.load(open(f)) for f in sys.argv[1:3])
+span = {}	# thread -> [first, last] over intervals and instants, in ns
+for line in open(sys.argv[3]):
+    f = line.rstrip("\n").split("\t")
+    if line[0] != "#" and f[4]:
+        t, times = int(f[0]), [int(f[4]), int(f[5] or f[4])]
+        span[t] = [min(span.get(t, times)[0], *times), max(span.get(t, times)[1], *times)]
+lane = {}
+assert len(plain) == len(lanes)
+for p, c in zip(plain, lanes):	# the same trace but for the tids of X events
+    if p["ph"] == "X":
+        assert lane.setdefault(p["tid"], c["tid"]) == c["tid"], p
+        p["tid"] = c["tid"]
+    assert p == c, (p, c)
+by_start = sorted(lane, key=lambda t: (span[t][0], t))
+opened = [lane[t] for t in by_start if lane[t] not in [lane[u] for u in by_start[:by_start.index(t)]]]
+assert opened == list(range(len(opened))), opened	# new lanes 0, 1, ... in start order
+for t in lane:
+    for u in lane:
+        if t < u and lane[t] == lane[u]:
+            assert span[t][1] < span[u][0] or span[u][1] < span[t][0], (t, u, span[t], span[u])
+' "$BATS_TEST_TMPDIR/$v.json" "$BATS_TEST_TMPDIR/$v.c.json" "$BATS_TEST_TMPDIR/$v.tsv"
+		assert_success
+	done
+	# lanes per file; --minimum-duration drops events, not the lanes of the rest
+	"$SELFPROF" crox --collapse-threads -o "$BATS_TEST_TMPDIR/two.json" \
+		"$DATA/geom-threads8.mm_profdata" "$DATA/geom-incr2.mm_profdata"
+	"$SELFPROF" crox --collapse-threads --minimum-duration 1000 \
+		"$DATA/geom-threads8.mm_profdata" "$DATA/geom-incr2.mm_profdata" > "$BATS_TEST_TMPDIR/long.json"
+	run python3 -c '
+import json, sys
+d, long = (json.load(open(f)) for f in sys.argv[1:3])
+assert long == [e for e in d if e["ph"] != "X" or e["dur"] >= 1000]
+pids = list(dict.fromkeys(e["pid"] for e in d))
+print([len({e["tid"] for e in d if e["ph"] == "X" and e["pid"] == p}) for p in pids], len(pids))
+' "$BATS_TEST_TMPDIR/two.json" "$BATS_TEST_TMPDIR/long.json"
+	assert_output "[8, 3] 2"
+}
+
 @test "flamegraph: sorted folded stacks summing to the total time of every vector" {
 	for v in $VECTORS; do
 		"$SELFPROF" flamegraph "$DATA/$v.mm_profdata" > "$BATS_TEST_TMPDIR/$v.folded"

@@ -4,11 +4,13 @@
  * The tool's headers are not on the unit tests' include path, hence the
  * relative includes.
  */
+#include <math.h>
 #include <unistd.h>	/* test.h uses getpid() before including it */
 
 #include "test.h"
 
 #include "../../tools/selfprof/fmt.h"
+#include "../../tools/selfprof/lanes.h"
 #include "../../tools/selfprof/stacks.h"
 #include "selfprof.h"
 #include "../../tools/selfprof/summary_merge.h"
@@ -73,6 +75,24 @@ TEST(signed_duration)
 	CHECK_STR(buf, "-0ns");
 	spt_fmt_signed_duration(buf, sizeof(buf), 12, 0);
 	CHECK_STR(buf, "+12ns");
+}
+
+TEST(f64_as_rust_prints_it)
+{
+	char buf[32];
+
+	spt_fmt_f64(buf, sizeof(buf), 12.3456, 3, 0);
+	CHECK_STR(buf, "12.346");
+	spt_fmt_f64(buf, sizeof(buf), 12.3456, 2, 1);
+	CHECK_STR(buf, "+12.35");
+	spt_fmt_f64(buf, sizeof(buf), NAN, 2, 1);
+	CHECK_STR(buf, "NaN");
+	spt_fmt_f64(buf, sizeof(buf), INFINITY, 3, 0);
+	CHECK_STR(buf, "inf");
+	spt_fmt_f64(buf, sizeof(buf), INFINITY, 2, 1);
+	CHECK_STR(buf, "+inf");
+	spt_fmt_f64(buf, sizeof(buf), -INFINITY, 2, 1);
+	CHECK_STR(buf, "-inf");
 }
 
 /* Run a printer into a string. */
@@ -356,6 +376,64 @@ TEST(stacks_fold_nested_intervals_per_thread)
 	CHECK_EQ_U64(st.max_depth, 2);
 	free(text);
 	spt_stacks_free(&st);
+	sp_reader_close(r);
+	unlink(path);
+}
+
+TEST(lanes_follow_measureme_crox)
+{
+	/* threads 14 and 15 start together: the lower id goes first */
+	struct spt_thread_span s[] = {
+		{ .thread = 10, .first = 0, .last = 100 },
+		{ .thread = 11, .first = 10, .last = 20 },
+		{ .thread = 12, .first = 20, .last = 30 },	/* touches 11: no sharing */
+		{ .thread = 13, .first = 25, .last = 40 },	/* after 11 */
+		{ .thread = 15, .first = 41, .last = 45 },	/* after 13 (12 is taken) */
+		{ .thread = 14, .first = 41, .last = 50 },	/* after 12 */
+	};
+	static const uint32_t want[] = { 0, 1, 2, 1, 1, 2 };
+
+	REQUIRE(!spt_assign_lanes(s, 6));
+	for (size_t i = 0; i < 6; i++)
+		CHECK_EQ_U64(s[i].lane, want[i]);
+	CHECK(!spt_assign_lanes(NULL, 0));
+}
+
+/* Thread 2's instant overlaps thread 1; thread 3's integer has no time. */
+static int write_lanes_profile(const char *path)
+{
+	struct sp_metadata meta = { .start_time_ns = 1000000, .pid = 7, .cmd = "rustc x.rs" };
+	struct sp_writer *w;
+	sp_string_id kind, a;
+
+	if (sp_writer_create(&w, path, NULL, NULL) || sp_writer_metadata(w, &meta, NULL))
+		return -1;
+	kind = sp_writer_cstring(w, "GenericActivity");
+	a = sp_writer_cstring(w, "a");
+	sp_writer_interval(w, kind, a, 1, 0, 10);
+	sp_writer_interval(w, kind, a, 2, 20, 30);
+	sp_writer_instant(w, kind, a, 2, 5);
+	sp_writer_interval(w, kind, a, 3, 40, 50);
+	sp_writer_integer(w, kind, a, 3, 2);
+	sp_writer_integer(w, kind, a, 4, 1);
+	return sp_writer_close(w, NULL);
+}
+
+TEST(lanes_span_instants_but_not_integers)
+{
+	const char *path = t_tmp("lanes.mm_profdata");
+	struct sp_reader *r = NULL;
+	struct spt_lanes l;
+
+	REQUIRE(!write_lanes_profile(path));
+	REQUIRE(!sp_reader_open(&r, path, NULL));
+	REQUIRE(!spt_lanes_build(&l, r, path));
+	CHECK_EQ_U64(l.n, 3);
+	CHECK_EQ_U64(spt_lane_of(&l, 1), 0);
+	CHECK_EQ_U64(spt_lane_of(&l, 2), 1);
+	CHECK_EQ_U64(spt_lane_of(&l, 3), 0);
+	CHECK_EQ_U64(spt_lane_of(&l, 4), 4);	/* no timed event: left alone */
+	spt_lanes_free(&l);
 	sp_reader_close(r);
 	unlink(path);
 }

@@ -34,6 +34,12 @@ int spt_usage_error(const char *cmd, const char *fmt, ...)
 	return SPT_EXIT_USAGE;
 }
 
+int spt_out_of_memory(const char *what)
+{
+	spt_error(what, "out of memory");
+	return SPT_EXIT_FAIL;
+}
+
 int spt_lib_error(const char *path, const struct sp_error *err)
 {
 	const char *msg = err->msg[0] ? err->msg : "cannot read profile";
@@ -60,6 +66,24 @@ int spt_bad_option(const char *cmd, int opt, char **argv)
 	if (optopt && optopt != '?')
 		return spt_usage_error(cmd, "unknown option '-%c'", optopt);
 	return spt_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int spt_parse_options(int argc, char **argv, const char *shortopts,
+		      const struct option *longopts, const char *help,
+		      spt_option_fn *fn, void *opts)
+{
+	int opt, rc = 0;
+
+	opterr = 0;	/* our messages, not getopt's */
+	optind = 0;	/* a fresh scan: another subcommand may have used getopt */
+	while (!rc && (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h')
+			exit(spt_print_help(help));
+		if (opt == '?' || opt == ':')
+			return spt_bad_option(argv[0], opt, argv);
+		rc = fn(opts, opt, optarg, argv[0]);
+	}
+	return rc;
 }
 
 int spt_print_help(const char *text)

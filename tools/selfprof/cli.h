@@ -27,6 +27,9 @@ void spt_error(const char *what, const char *fmt, ...)
 int spt_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "selfprof: <what>: out of memory"; returns SPT_EXIT_FAIL. */
+int spt_out_of_memory(const char *what);
+
 /* Report a library error about path; returns SPT_EXIT_FAIL. */
 int spt_lib_error(const char *path, const struct sp_error *err);
 
@@ -35,6 +38,22 @@ int spt_bad_value(const char *cmd, const char *opt, const char *what, const char
 
 /* getopt_long's '?' or ':' result as a usage error naming the option. */
 int spt_bad_option(const char *cmd, int opt, char **argv);
+
+struct option;
+
+/* One option for spt_parse_options: arg is getopt's optarg, cmd the
+ * subcommand's name. 0, or the exit status to stop with. */
+typedef int spt_option_fn(void *opts, int opt, char *arg, const char *cmd);
+
+/*
+ * Scan a subcommand's options with getopt_long (shortopts starts with ':'
+ * and has 'h'): -h/--help prints help and exits, an unknown option or a
+ * missing value is a usage error, every other option goes to fn. Returns
+ * 0 with optind at the first operand, or the exit status to return.
+ */
+int spt_parse_options(int argc, char **argv, const char *shortopts,
+		      const struct option *longopts, const char *help,
+		      spt_option_fn *fn, void *opts);
 
 /* Print a help text to stdout; returns the exit status (write errors count). */
 int spt_print_help(const char *text);

@@ -126,10 +126,8 @@ static int copy_events(struct convert_state *st, const char *in, const char *out
 	struct sp_event ev;
 
 	for (uint64_t i = 0; i < n; i++) {
-		if (sp_reader_event(st->r, i, &ev)) {
-			spt_error(in, "cannot read event %llu", (unsigned long long)i);
+		if (spt_read_event(st->r, i, &ev, in))
 			return SPT_EXIT_FAIL;
-		}
 		if (copy_event(st, &ev)) {
 			const char *why = sp_writer_last_error(st->w);
 
@@ -171,45 +169,32 @@ static int convert(const char *in, const char *out, uint32_t version)
 	return rc;
 }
 
-static int parse_convert_args(int argc, char **argv, uint32_t *version)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format-version", required_argument, NULL, 'V' },
-		{ 0 }
-	};
-	uint64_t v;
-	int opt;
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "format-version", required_argument, NULL, 'V' },
+	{ 0 }
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			exit(spt_print_help(usage));
-		case 'V':
-			if (spt_parse_u64(optarg, &v) || (v != 8 && v != 9))
-				return spt_bad_value(argv[0], "--format-version", "8 or 9", optarg);
-			*version = (uint32_t)v;
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
-	}
-	if (argc - optind != 2)
-		return spt_usage_error(argv[0], "expected IN and OUT, got %d argument(s)",
-				       argc - optind);
+static int convert_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	uint32_t *version = opts;
+	uint64_t v;
+
+	if (spt_parse_u64(arg, &v) || (v != 8 && v != 9))	/* --format-version */
+		return spt_bad_value(cmd, "--format-version", "8 or 9", arg);
+	*version = (uint32_t)v;
 	return 0;
 }
 
 int spt_cmd_convert(int argc, char **argv)
 {
 	uint32_t version = SP_FORMAT_VERSION;
-	int rc = parse_convert_args(argc, argv, &version);
+	int rc = spt_parse_options(argc, argv, ":h", longopts, usage, convert_option, &version);
 
+	if (!rc && argc - optind != 2)
+		rc = spt_usage_error(argv[0], "expected IN and OUT, got %d argument(s)",
+				     argc - optind);
 	if (!rc)
 		rc = spt_check_not_input(argv[0], argv[optind + 1], argv + optind, 1);
-	if (rc)
-		return rc;
-	return convert(argv[optind], argv[optind + 1], version);
+	return rc ? rc : convert(argv[optind], argv[optind + 1], version);
 }

@@ -2,7 +2,8 @@
 /*
  * selfprof crox: Chrome trace JSON (spec MMPROFDATA.md 12.1), loadable by
  * chrome://tracing, Perfetto and speedscope: one complete ("X") event per
- * interval, pid = the profiled process, tid = the thread (one track each).
+ * interval, pid = the profiled process, tid = the thread (one track each;
+ * --collapse-threads puts threads that never overlap on shared tracks).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "fmt.h"
+#include "lanes.h"
 #include "profile.h"
 
 static const char usage[] =
@@ -25,11 +27,15 @@ static const char usage[] =
 "Options:\n"
 "  -o, --output F            write to F instead of stdout\n"
 "  --minimum-duration US     leave out intervals shorter than US microseconds\n"
+"  --collapse-threads        threads whose spans (first to last event) do not\n"
+"                            overlap share a track: tid = lane 0, 1, ... in\n"
+"                            order of start, as measureme's crox numbers them\n"
 "  -h, --help                show this help\n";
 
 struct crox_opts {
 	const char *output;
 	uint64_t min_dur_ns;
+	int collapse_threads;
 	int nevents;	/* objects written so far, for the separators */
 };
 
@@ -123,25 +129,37 @@ static void put_process_metadata(FILE *out, struct crox_opts *o, const struct sp
 		(unsigned long long)(m->start_time_ns / 1000), m->pid);
 }
 
-static int write_profile(FILE *out, struct sp_reader *r, const char *path,
-			 struct crox_opts *o)
+static int write_intervals(FILE *out, struct sp_reader *r, const char *path,
+			   struct crox_opts *o, const struct spt_lanes *lanes)
 {
 	const struct sp_metadata *m = sp_reader_metadata(r);
 	uint64_t n = sp_reader_num_events(r);
 	struct sp_event ev;
 
 	for (uint64_t i = 0; i < n && !ferror(out); i++) {
-		if (sp_reader_event(r, i, &ev)) {
-			spt_error(path, "cannot read event %llu", (unsigned long long)i);
+		if (spt_read_event(r, i, &ev, path))
 			return SPT_EXIT_FAIL;
-		}
 		if (ev.type != SP_EVENT_INTERVAL || ev.end - ev.start < o->min_dur_ns)
 			continue;
+		ev.thread = spt_lane_of(lanes, ev.thread);	/* the track it is drawn on */
 		begin_object(out, o);
 		put_interval(out, r, &ev, m->start_time_ns, m->pid);
 	}
-	put_process_metadata(out, o, m);
 	return SPT_EXIT_OK;
+}
+
+static int write_profile(FILE *out, struct sp_reader *r, const char *path,
+			 struct crox_opts *o)
+{
+	struct spt_lanes lanes = { 0 };
+	int rc = o->collapse_threads ? spt_lanes_build(&lanes, r, path) : 0;
+
+	if (!rc)
+		rc = write_intervals(out, r, path, o, &lanes);
+	if (!rc)
+		put_process_metadata(out, o, sp_reader_metadata(r));
+	spt_lanes_free(&lanes);
+	return rc;
 }
 
 /* Open every input first, so that a bad one leaves no half-written trace. */
@@ -150,7 +168,7 @@ static struct sp_reader **open_all(int nfiles, char **files)
 	struct sp_reader **readers = calloc(nfiles, sizeof(*readers));
 
 	if (!readers)
-		spt_error("crox", "out of memory");
+		spt_out_of_memory("crox");
 	for (int i = 0; readers && i < nfiles; i++) {
 		readers[i] = spt_open_profile(files[i]);
 		if (!readers[i]) {
@@ -186,46 +204,42 @@ static int write_trace(const struct crox_opts *opts, int nfiles, char **files)
 	return rc;
 }
 
-static int parse_crox_args(int argc, char **argv, struct crox_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "minimum-duration", required_argument, NULL, 'm' },
-		{ 0 }
-	};
-	uint64_t us;
-	int opt;
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "minimum-duration", required_argument, NULL, 'm' },
+	{ "collapse-threads", no_argument, NULL, 'c' },
+	{ 0 }
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			exit(spt_print_help(usage));
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'm':
-			if (spt_parse_u64(optarg, &us) || us > UINT64_MAX / 1000)
-				return spt_bad_value(argv[0], "--minimum-duration", "microseconds",
-						     optarg);
-			o->min_dur_ns = us * 1000;
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
+static int crox_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	struct crox_opts *o = opts;
+	uint64_t us;
+
+	switch (opt) {
+	case 'o':
+		o->output = arg;
+		break;
+	case 'm':
+		if (spt_parse_u64(arg, &us) || us > UINT64_MAX / 1000)
+			return spt_bad_value(cmd, "--minimum-duration", "microseconds", arg);
+		o->min_dur_ns = us * 1000;
+		break;
+	case 'c':
+		o->collapse_threads = 1;
+		break;
 	}
-	if (optind >= argc)
-		return spt_usage_error(argv[0], "no profile given");
 	return 0;
 }
 
 int spt_cmd_crox(int argc, char **argv)
 {
 	struct crox_opts o = { 0 };
-	int rc = parse_crox_args(argc, argv, &o);
+	int rc = spt_parse_options(argc, argv, ":ho:", longopts, usage, crox_option, &o);
 
+	if (!rc && optind >= argc)
+		rc = spt_usage_error(argv[0], "no profile given");
 	if (!rc)
 		rc = spt_check_not_input(argv[0], o.output, argv + optind, argc - optind);
 	return rc ? rc : write_trace(&o, argc - optind, argv + optind);

@@ -64,15 +64,14 @@ static double change_percent(int64_t base, int64_t new_, int in_base, int in_new
 	return (double)(new_ - base) / (double)base * 100.0;
 }
 
-/* Rust's {:+.2} of an f64. */
-static void fmt_signed_percent(char *buf, size_t size, double pct)
+/* measureme's change column: Rust's {:+.2} of an f64, then '%'. */
+static void fmt_change_percent(char *buf, size_t size, double pct)
 {
-	if (isnan(pct))
-		snprintf(buf, size, "NaN");
-	else if (isinf(pct))
-		snprintf(buf, size, pct > 0 ? "+inf" : "-inf");
-	else
-		snprintf(buf, size, "%+.2f", pct);
+	size_t len;
+
+	spt_fmt_f64(buf, size, pct, 2, 1);
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%%");
 }
 
 static int excluded(const struct diff_opts *o, const char *label)
@@ -153,9 +152,8 @@ static int add_crate_row(struct spt_table *t, const struct crate_pair *p)
 	spt_fmt_duration2(base, sizeof(base), p->base_self);
 	spt_fmt_duration2(new_, sizeof(new_), p->new_self);
 	spt_fmt_signed_duration(delta, sizeof(delta), p->new_self - p->base_self, !p->new_);
-	fmt_signed_percent(pct, sizeof(pct), change_percent(p->base_self, p->new_self,
+	fmt_change_percent(pct, sizeof(pct), change_percent(p->base_self, p->new_self,
 							    p->base != NULL, p->new_ != NULL));
-	strcat(pct, "%");
 	snprintf(dumps, sizeof(dumps), "%zu/%zu", p->base ? p->base->ndumps : 0,
 		 p->new_ ? p->new_->ndumps : 0);
 	return spt_table_add(t, cells);
@@ -190,11 +188,9 @@ static int add_label_row(struct spt_table *t, const struct sp_diff_row *r)
 	int rc;
 
 	spt_fmt_signed_duration(self, sizeof(self), r->self_delta, removed);
-	fmt_signed_percent(self_pct, sizeof(self_pct), row_self_percent(r));
-	strcat(self_pct, "%");
+	fmt_change_percent(self_pct, sizeof(self_pct), row_self_percent(r));
 	spt_fmt_signed_duration(time, sizeof(time), r->time_delta, removed);
-	fmt_signed_percent(time_pct, sizeof(time_pct), row_time_percent(r));
-	strcat(time_pct, "%");
+	fmt_change_percent(time_pct, sizeof(time_pct), row_time_percent(r));
 	snprintf(count, sizeof(count), "%+lld", (long long)r->count_delta);
 	snprintf(hits, sizeof(hits), "%+lld", (long long)r->cache_hits_delta);
 	spt_fmt_signed_duration(blocked, sizeof(blocked), r->blocked_delta, removed);
@@ -303,14 +299,10 @@ static int print_artifact_table(FILE *out, const struct artifact_change *v, size
 
 static void put_tsv_percent(FILE *out, double pct, int removed)
 {
-	if (removed)
-		fputs("-100.00", out);
-	else if (isnan(pct))
-		fputs("NaN", out);
-	else if (isinf(pct))
-		fputs(pct > 0 ? "inf" : "-inf", out);
-	else
-		fprintf(out, "%.2f", pct);
+	char buf[32];
+
+	spt_fmt_f64(buf, sizeof(buf), removed ? -100.0 : pct, 2, 0);
+	fputs(buf, out);
 }
 
 static void print_tsv_rows(FILE *out, const struct sp_diff *d, const struct diff_opts *o)
@@ -460,11 +452,7 @@ static int print_diff(const struct spt_dumpset *base, const struct spt_dumpset *
 		rc = print_tables(stdout, d, o, crates, ncrates, arts, narts, by_crate);
 	free(crates);
 	free(arts);
-	if (rc) {
-		spt_error("diff", "out of memory");
-		return SPT_EXIT_FAIL;
-	}
-	return spt_close_output(stdout, NULL);
+	return rc ? spt_out_of_memory("diff") : spt_close_output(stdout, NULL);
 }
 
 static int run_diff(const char *base_path, const char *new_path, const struct diff_opts *o)
@@ -499,54 +487,46 @@ static int add_exclude(struct diff_opts *o, char *s)
 	return 0;
 }
 
-static int parse_diff_args(int argc, char **argv, struct diff_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "tsv", no_argument, NULL, 'T' },
-		{ "exclude", required_argument, NULL, 'e' },
-		{ "top", required_argument, NULL, 'n' },
-		{ 0 }
-	};
-	int opt;
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "tsv", no_argument, NULL, 'T' },
+	{ "exclude", required_argument, NULL, 'e' },
+	{ "top", required_argument, NULL, 'n' },
+	{ 0 }
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":he:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			free(o->excludes);
-			exit(spt_print_help(usage));
-		case 'J':
-			o->style = DIFF_JSON;
-			break;
-		case 'T':
-			o->style = DIFF_TSV;
-			break;
-		case 'e':
-			if (add_exclude(o, optarg))
-				return SPT_EXIT_FAIL;
-			break;
-		case 'n':
-			if (spt_parse_u64(optarg, &o->top_n))
-				return spt_bad_value(argv[0], "--top", "a number", optarg);
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
+static int diff_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	struct diff_opts *o = opts;
+
+	switch (opt) {
+	case 'J':
+		o->style = DIFF_JSON;
+		break;
+	case 'T':
+		o->style = DIFF_TSV;
+		break;
+	case 'e':
+		if (add_exclude(o, arg))
+			return SPT_EXIT_FAIL;
+		break;
+	case 'n':
+		if (spt_parse_u64(arg, &o->top_n))
+			return spt_bad_value(cmd, "--top", "a number", arg);
+		break;
 	}
-	if (argc - optind != 2)
-		return spt_usage_error(argv[0], "expected BASE and NEW, got %d argument(s)",
-				       argc - optind);
 	return 0;
 }
 
 int spt_cmd_diff(int argc, char **argv)
 {
 	struct diff_opts o = { .style = DIFF_TABLE };
-	int rc = parse_diff_args(argc, argv, &o);
+	int rc = spt_parse_options(argc, argv, ":he:", longopts, usage, diff_option, &o);
 
+	if (!rc && argc - optind != 2)
+		rc = spt_usage_error(argv[0], "expected BASE and NEW, got %d argument(s)",
+				     argc - optind);
 	if (!rc)
 		rc = run_diff(argv[optind], argv[optind + 1], &o);
 	free(o.excludes);

@@ -90,10 +90,8 @@ static int dump_events(FILE *out, struct sp_reader *r, const char *path,
 
 	print_metadata(out, sp_reader_metadata(r));
 	for (uint64_t i = 0; i < n; i++) {
-		if (sp_reader_event(r, i, &ev)) {
-			spt_error(path, "cannot read event %llu", (unsigned long long)i);
+		if (spt_read_event(r, i, &ev, path))
 			return SPT_EXIT_FAIL;
-		}
 		if (o->filter_thread && ev.thread != o->thread)
 			continue;
 		print_event(out, r, &ev);
@@ -103,61 +101,50 @@ static int dump_events(FILE *out, struct sp_reader *r, const char *path,
 	return SPT_EXIT_OK;
 }
 
-static int parse_dump_args(int argc, char **argv, struct dump_opts *o)
+static int dump(const char *path, const struct dump_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "thread", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{ 0 }
-	};
-	int opt;
+	struct sp_reader *r = spt_open_profile(path);
+	FILE *out = r ? spt_open_output(o->output) : NULL;
+	int rc = out ? dump_events(out, r, path, o) : SPT_EXIT_FAIL;
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":ht:o:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			exit(spt_print_help(usage));
-		case 't':
-			if (spt_parse_u64(optarg, &o->thread) || o->thread > UINT32_MAX)
-				return spt_bad_value(argv[0], "--thread", "a thread id", optarg);
-			o->filter_thread = 1;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
+	if (out && spt_close_output(out, o->output))
+		rc = SPT_EXIT_FAIL;
+	sp_reader_close(r);
+	return rc;
+}
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "thread", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ 0 }
+};
+
+static int dump_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	struct dump_opts *o = opts;
+
+	switch (opt) {
+	case 't':
+		if (spt_parse_u64(arg, &o->thread) || o->thread > UINT32_MAX)
+			return spt_bad_value(cmd, "--thread", "a thread id", arg);
+		o->filter_thread = 1;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
 	}
-	if (argc - optind != 1)
-		return spt_usage_error(argv[0], "expected one profile, got %d", argc - optind);
 	return 0;
 }
 
 int spt_cmd_dump(int argc, char **argv)
 {
 	struct dump_opts o = { 0 };
-	struct sp_reader *r;
-	FILE *out;
-	int rc = parse_dump_args(argc, argv, &o);
+	int rc = spt_parse_options(argc, argv, ":ht:o:", longopts, usage, dump_option, &o);
 
+	if (!rc && argc - optind != 1)
+		rc = spt_usage_error(argv[0], "expected one profile, got %d", argc - optind);
 	if (!rc)
 		rc = spt_check_not_input(argv[0], o.output, argv + optind, 1);
-	if (rc)
-		return rc;
-	r = spt_open_profile(argv[optind]);
-	if (!r)
-		return SPT_EXIT_FAIL;
-	out = spt_open_output(o.output);
-	if (!out) {
-		sp_reader_close(r);
-		return SPT_EXIT_FAIL;
-	}
-	rc = dump_events(out, r, argv[optind], &o);
-	if (spt_close_output(out, o.output))
-		rc = SPT_EXIT_FAIL;
-	sp_reader_close(r);
-	return rc;
+	return rc ? rc : dump(argv[optind], &o);
 }

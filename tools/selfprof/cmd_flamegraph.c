@@ -63,10 +63,8 @@ static int flamegraph(const char *path, const struct flame_opts *o)
 		out = spt_open_output(o->output);
 		rc = out ? 0 : SPT_EXIT_FAIL;
 	}
-	if (!rc && render(out, &st, path, o)) {
-		spt_error(path, "out of memory");
-		rc = SPT_EXIT_FAIL;
-	}
+	if (!rc && render(out, &st, path, o))
+		rc = spt_out_of_memory(path);
 	if (out && spt_close_output(out, o->output))
 		rc = SPT_EXIT_FAIL;
 	spt_stacks_free(&st);
@@ -74,46 +72,39 @@ static int flamegraph(const char *path, const struct flame_opts *o)
 	return rc;
 }
 
-static int parse_flame_args(int argc, char **argv, struct flame_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "svg", no_argument, NULL, 'S' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "title", required_argument, NULL, 't' },
-		{ 0 }
-	};
-	int opt;
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "svg", no_argument, NULL, 'S' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "title", required_argument, NULL, 't' },
+	{ 0 }
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			exit(spt_print_help(usage));
-		case 'S':
-			o->svg = 1;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 't':
-			o->title = optarg;
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
+static int flame_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	struct flame_opts *o = opts;
+
+	switch (opt) {
+	case 'S':
+		o->svg = 1;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case 't':
+		o->title = arg;
+		break;
 	}
-	if (argc - optind != 1)
-		return spt_usage_error(argv[0], "expected one profile, got %d", argc - optind);
 	return 0;
 }
 
 int spt_cmd_flamegraph(int argc, char **argv)
 {
 	struct flame_opts o = { 0 };
-	int rc = parse_flame_args(argc, argv, &o);
+	int rc = spt_parse_options(argc, argv, ":ho:", longopts, usage, flame_option, &o);
 
+	if (!rc && argc - optind != 1)
+		rc = spt_usage_error(argv[0], "expected one profile, got %d", argc - optind);
 	if (!rc)
 		rc = spt_check_not_input(argv[0], o.output, argv + optind, 1);
 	return rc ? rc : flamegraph(argv[optind], &o);

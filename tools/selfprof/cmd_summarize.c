@@ -174,54 +174,44 @@ static int summarize_files(struct summarize_opts *o, int nfiles, char **files)
 	return spt_close_output(stdout, NULL);
 }
 
-static int parse_summarize_args(int argc, char **argv, struct summarize_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "tsv", no_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "percent-above", required_argument, NULL, 'p' },
-		{ 0 }
-	};
-	int opt;
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "tsv", no_argument, NULL, 'T' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "percent-above", required_argument, NULL, 'p' },
+	{ 0 }
+};
 
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":hp:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			exit(spt_print_help(usage));
-		case 'T':
-			o->style = STYLE_TSV;
-			break;
-		case 'J':
-			o->style = STYLE_JSON;
-			break;
-		case 'n':
-			if (spt_parse_u64(optarg, &o->top_n))
-				return spt_bad_value(argv[0], "--top", "a number", optarg);
-			break;
-		case 'p':
-			if (spt_parse_double(optarg, &o->percent_above) || o->percent_above < 0)
-				return spt_bad_value(argv[0], "--percent-above", "a percentage",
-						     optarg);
-			break;
-		default:
-			return spt_bad_option(argv[0], opt, argv);
-		}
+static int summarize_option(void *opts, int opt, char *arg, const char *cmd)
+{
+	struct summarize_opts *o = opts;
+
+	switch (opt) {
+	case 'T':
+		o->style = STYLE_TSV;
+		break;
+	case 'J':
+		o->style = STYLE_JSON;
+		break;
+	case 'n':
+		if (spt_parse_u64(arg, &o->top_n))
+			return spt_bad_value(cmd, "--top", "a number", arg);
+		break;
+	case 'p':
+		if (spt_parse_double(arg, &o->percent_above) || o->percent_above < 0)
+			return spt_bad_value(cmd, "--percent-above", "a percentage", arg);
+		break;
 	}
-	if (optind >= argc)
-		return spt_usage_error(argv[0], "no profile given");
 	return 0;
 }
 
 int spt_cmd_summarize(int argc, char **argv)
 {
 	struct summarize_opts o = { .style = STYLE_TABLE, .percent_above = -1 };
-	int rc = parse_summarize_args(argc, argv, &o);
+	int rc = spt_parse_options(argc, argv, ":hp:", longopts, usage, summarize_option, &o);
 
-	if (rc)
-		return rc;
-	return summarize_files(&o, argc - optind, argv + optind);
+	if (!rc && optind >= argc)
+		rc = spt_usage_error(argv[0], "no profile given");
+	return rc ? rc : summarize_files(&o, argc - optind, argv + optind);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "cli.h"
 #include "dumpset.h"
 #include "summary_merge.h"
@@ -32,19 +33,13 @@ static int is_dump_name(const char *name)
 /* Append p (malloc'ed, now owned by the list); frees p on failure. */
 static int path_list_push(struct path_list *l, char *p)
 {
-	if (p && l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->paths, cap * sizeof(*v));
+	char **v = p ? spt_grow(l->paths, l->n, &l->cap, sizeof(*v), 16) : NULL;
 
-		if (!v) {
-			free(p);
-			return -1;
-		}
-		l->paths = v;
-		l->cap = cap;
-	}
-	if (!p)
+	if (!v) {
+		free(p);
 		return -1;
+	}
+	l->paths = v;
 	l->paths[l->n++] = p;
 	return 0;
 }
@@ -90,8 +85,7 @@ static int list_dumps(const char *dir, struct path_list *l)
 	while ((e = readdir(d)))
 		if (is_dump_name(e->d_name) && path_list_add(l, dir, e->d_name)) {
 			closedir(d);
-			spt_error(dir, "out of memory");
-			return SPT_EXIT_FAIL;
+			return spt_out_of_memory(dir);
 		}
 	closedir(d);
 	if (!l->n) {
@@ -128,10 +122,8 @@ static int load_crate(struct spt_crate *crate, char *const *paths, size_t n)
 	crate->ndumps = n;
 	crate->summary = spt_summary_merge(parts, n);
 	free_summaries(parts, n);
-	if (!crate->name || !crate->summary) {
-		spt_error(paths[0], "out of memory");
-		return SPT_EXIT_FAIL;
-	}
+	if (!crate->name || !crate->summary)
+		return spt_out_of_memory(paths[0]);
 	return 0;
 }
 
@@ -153,10 +145,8 @@ static size_t same_crate_run(const struct path_list *l, size_t i)
 static int load_crates(struct spt_dumpset *set, const struct path_list *l)
 {
 	set->crates = calloc(l->n, sizeof(*set->crates));
-	if (!set->crates) {
-		spt_error(set->path, "out of memory");
-		return SPT_EXIT_FAIL;
-	}
+	if (!set->crates)
+		return spt_out_of_memory(set->path);
 	for (size_t i = 0; i < l->n;) {
 		size_t run = same_crate_run(l, i);
 		int rc = load_crate(&set->crates[set->ncrates++], l->paths + i, run);
@@ -197,10 +187,8 @@ int spt_dumpset_load(struct spt_dumpset *set, const char *path)
 		rc = 0;
 	if (!rc)
 		rc = load_crates(set, &l);
-	if (!rc && combine(set)) {
-		spt_error(path, "out of memory");
-		rc = SPT_EXIT_FAIL;
-	}
+	if (!rc && combine(set))
+		rc = spt_out_of_memory(path);
 	path_list_free(&l);
 	return rc;
 }

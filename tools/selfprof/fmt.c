@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Text formatting for the selfprof tool; see fmt.h. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,16 @@ void spt_fmt_signed_duration(char *buf, size_t size, int64_t ns, int negative_ze
 	spt_fmt_duration_full(buf + 1, size - 1, mag);
 }
 
+void spt_fmt_f64(char *buf, size_t size, double v, int decimals, int plus)
+{
+	if (isnan(v))
+		snprintf(buf, size, "NaN");
+	else if (isinf(v))
+		snprintf(buf, size, "%s", v < 0 ? "-inf" : plus ? "+inf" : "inf");
+	else
+		snprintf(buf, size, plus ? "%+.*f" : "%.*f", decimals, v);
+}
+
 size_t spt_utf8_seq_len(const unsigned char *s, size_t avail)
 {
 	unsigned char c = s[0];
@@ -163,7 +174,19 @@ char *spt_escaped(const char *s)
 	return buf;
 }
 
-static const char replacement_char[] = "\xef\xbf\xbd";	/* U+FFFD */
+/* Copy the UTF-8 sequence at s, or U+FFFD for an invalid byte, so the
+ * output stays valid UTF-8. Returns the bytes consumed. */
+static size_t put_utf8_seq(FILE *out, const unsigned char *s, size_t avail)
+{
+	size_t n = spt_utf8_seq_len(s, avail);
+
+	if (!n) {
+		fputs("\xef\xbf\xbd", out);
+		return 1;
+	}
+	fwrite(s, 1, n, out);
+	return n;
+}
 
 void spt_put_json_string(FILE *out, const char *s, size_t len)
 {
@@ -173,7 +196,6 @@ void spt_put_json_string(FILE *out, const char *s, size_t len)
 	putc('"', out);
 	while (i < len) {
 		unsigned char c = p[i];
-		size_t n;
 
 		if (c == '"' || c == '\\') {
 			putc('\\', out);
@@ -191,14 +213,7 @@ void spt_put_json_string(FILE *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = spt_utf8_seq_len(p + i, len - i);
-		if (!n) {
-			fputs(replacement_char, out);
-			i++;
-			continue;
-		}
-		fwrite(p + i, 1, n, out);
-		i += n;
+		i += put_utf8_seq(out, p + i, len - i);
 	}
 	putc('"', out);
 }
@@ -210,7 +225,6 @@ void spt_put_xml(FILE *out, const char *s, size_t len)
 
 	while (i < len) {
 		unsigned char c = p[i];
-		size_t n;
 
 		switch (c) {
 		case '&': fputs("&amp;", out); i++; continue;
@@ -225,13 +239,6 @@ void spt_put_xml(FILE *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = spt_utf8_seq_len(p + i, len - i);
-		if (!n) {
-			fputs(replacement_char, out);
-			i++;
-			continue;
-		}
-		fwrite(p + i, 1, n, out);
-		i += n;
+		i += put_utf8_seq(out, p + i, len - i);
 	}
 }

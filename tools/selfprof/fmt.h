@@ -31,6 +31,10 @@ void spt_fmt_duration_full(char *buf, size_t size, uint64_t ns);
  * full-precision text. negative_zero prints "-0ns" for a zero change. */
 void spt_fmt_signed_duration(char *buf, size_t size, int64_t ns, int negative_zero);
 
+/* Rust's {:.N} of an f64 ({:+.N} with plus), with Rust's spelling of
+ * NaN and infinity: "NaN", "inf", "-inf", "+inf". */
+void spt_fmt_f64(char *buf, size_t size, double v, int decimals, int plus);
+
 /* Number of terminal columns of UTF-8 text (one per code point). */
 size_t spt_display_width(const char *s, size_t len);
 

@@ -17,6 +17,14 @@ struct sp_reader *spt_open_profile(const char *path)
 	return r;
 }
 
+int spt_read_event(struct sp_reader *r, uint64_t i, struct sp_event *ev, const char *path)
+{
+	if (!sp_reader_event(r, i, ev))
+		return 0;
+	spt_error(path, "cannot read event %llu", (unsigned long long)i);
+	return SPT_EXIT_FAIL;
+}
+
 size_t spt_raw_label_len(const char *text, size_t len)
 {
 	const char *sep = memchr(text, SP_ARG_SEPARATOR, len);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cli.h"
+#include "profile.h"
 #include "stacks.h"
 
 struct open_interval {
@@ -32,15 +34,11 @@ struct walk {
 
 static int add_node(struct spt_stacks *st, uint32_t parent, uint32_t label)
 {
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 256;
-		struct spt_stack_node *v = realloc(st->nodes, cap * sizeof(*v));
+	struct spt_stack_node *v = spt_grow(st->nodes, st->n, &st->cap, sizeof(*v), 256);
 
-		if (!v)
-			return -1;
-		st->nodes = v;
-		st->cap = cap;
-	}
+	if (!v)
+		return -1;
+	st->nodes = v;
 	st->nodes[st->n] = (struct spt_stack_node){
 		.parent = parent, .label = label,
 		.depth = parent == SPT_NO_PARENT ? 0 : st->nodes[parent].depth + 1,
@@ -66,19 +64,15 @@ static int64_t child_node(struct spt_stacks *st, uint32_t parent, uint32_t label
 
 static struct thread_walk *thread_of(struct walk *w, uint32_t tid, const struct sp_event *ev)
 {
+	struct thread_walk *v;
 	uint64_t idx;
 
 	if (spt_u64map_get(&w->by_id, tid, &idx))
 		return &w->threads[idx];
-	if (w->nthreads == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		struct thread_walk *v = realloc(w->threads, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		w->threads = v;
-		w->cap = cap;
-	}
+	v = spt_grow(w->threads, w->nthreads, &w->cap, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	w->threads = v;
 	if (spt_u64map_put(&w->by_id, tid, w->nthreads))
 		return NULL;
 	/* Met first in the backward walk: its end is the thread's last end. */
@@ -89,15 +83,11 @@ static struct thread_walk *thread_of(struct walk *w, uint32_t tid, const struct 
 
 static int push(struct thread_walk *t, const struct sp_event *ev, uint32_t node)
 {
-	if (t->depth == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 32;
-		struct open_interval *v = realloc(t->stack, cap * sizeof(*v));
+	struct open_interval *v = spt_grow(t->stack, t->depth, &t->cap, sizeof(*v), 32);
 
-		if (!v)
-			return -1;
-		t->stack = v;
-		t->cap = cap;
-	}
+	if (!v)
+		return -1;
+	t->stack = v;
 	t->stack[t->depth++] = (struct open_interval){ ev->start, ev->end, node };
 	return 0;
 }
@@ -154,14 +144,10 @@ static int walk_events(struct spt_stacks *st, struct walk *w, const char *path)
 	struct sp_event ev;
 
 	for (uint64_t i = sp_reader_num_events(st->r); i-- > 0;) {
-		if (sp_reader_event(st->r, i, &ev)) {
-			spt_error(path, "cannot read event %llu", (unsigned long long)i);
+		if (spt_read_event(st->r, i, &ev, path))
 			return SPT_EXIT_FAIL;
-		}
-		if (ev.type == SP_EVENT_INTERVAL && add_interval(st, w, &ev)) {
-			spt_error(path, "out of memory");
-			return SPT_EXIT_FAIL;
-		}
+		if (ev.type == SP_EVENT_INTERVAL && add_interval(st, w, &ev))
+			return spt_out_of_memory(path);
 	}
 	return 0;
 }
@@ -172,10 +158,8 @@ int spt_stacks_build(struct spt_stacks *st, struct sp_reader *r, const char *pat
 	int rc;
 
 	*st = (struct spt_stacks){ .r = r };
-	if (add_node(st, SPT_NO_PARENT, 0)) {
-		spt_error(path, "out of memory");
-		return SPT_EXIT_FAIL;
-	}
+	if (add_node(st, SPT_NO_PARENT, 0))
+		return spt_out_of_memory(path);
 	rc = walk_events(st, &w, path);
 	if (!rc)
 		root_idle_time(st, &w);

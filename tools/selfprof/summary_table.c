@@ -3,7 +3,6 @@
  * measureme's summarize table (spec 11.3): columns, dotted item labels,
  * Duration debug text, optional columns hidden when all zero.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,17 +25,6 @@ static const char *const titles[NCOLS] = {
 static double percent_of(int64_t part, uint64_t total)
 {
 	return (double)part / (double)total * 100.0;
-}
-
-/* Rust's {:.3} of an f64, including its spelling of NaN and infinity. */
-static void fmt_percent(char *buf, size_t size, double pct)
-{
-	if (isnan(pct))
-		snprintf(buf, size, "NaN");
-	else if (isinf(pct))
-		snprintf(buf, size, pct > 0 ? "inf" : "-inf");
-	else
-		snprintf(buf, size, "%.3f", pct);
 }
 
 /* Whether a row survives -p: below the threshold means dropped. */
@@ -89,7 +77,7 @@ static int add_row(struct spt_table *t, const struct sp_row *row, const char *it
 	const char *cells[NCOLS] = { item, self, pct, time, count, hits, blocked, load, hashing };
 
 	spt_fmt_duration2(self, sizeof(self), row->self_ns);
-	fmt_percent(pct, sizeof(pct), percent_of(row->self_ns, total));
+	spt_fmt_f64(pct, sizeof(pct), percent_of(row->self_ns, total), 3, 0);
 	spt_fmt_duration2(time, sizeof(time), (int64_t)row->time_ns);
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)row->count);
 	snprintf(hits, sizeof(hits), "%llu", (unsigned long long)row->cache_hits);
@@ -203,7 +191,7 @@ void summary_print_table(FILE *out, const struct sp_summary *s, size_t top_n,
 
 		for (size_t i = 0; i < n; i++)
 			shown_self += picked[i]->self_ns;
-		fmt_percent(pct, sizeof(pct), percent_of(shown_self, s->total_ns));
+		spt_fmt_f64(pct, sizeof(pct), percent_of(shown_self, s->total_ns), 3, 0);
 		fprintf(out, "Filtered results account for %s%% of total time.\n", pct);
 	}
 	free(picked);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "fmt.h"
 #include "table.h"
 
@@ -27,24 +28,14 @@ struct spt_table *spt_table_new(size_t ncols)
 	return t;
 }
 
-static int grow(struct spt_table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	char **cells = realloc(t->cells, cap * t->ncols * sizeof(*cells));
-
-	if (!cells)
-		return -1;
-	t->cells = cells;
-	t->cap = cap;
-	return 0;
-}
-
 int spt_table_add(struct spt_table *t, const char *const *cells)
 {
+	char **grown = spt_grow(t->cells, t->nrows, &t->cap, t->ncols * sizeof(*grown), 64);
 	char **row;
 
-	if (t->nrows == t->cap && grow(t))
+	if (!grown)
 		return -1;
+	t->cells = grown;
 	row = t->cells + t->nrows * t->ncols;
 	for (size_t c = 0; c < t->ncols; c++) {
 		row[c] = strdup(cells[c] ? cells[c] : "");
