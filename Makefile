@@ -145,13 +145,21 @@ bench: all tests
 	@tests/bench/run.sh
 
 FUZZ_SECONDS ?= 60
-fuzz: $(BUILD)/tests/fuzz_reader
-	mkdir -p $(BUILD)/fuzz-corpus
+fuzz: $(BUILD)/tests/fuzz_reader $(BUILD)/tests/fuzz_elfsyms
+	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-corpus-elfsyms
 	cp -n tests/corpus/* $(BUILD)/fuzz-corpus/ 2>/dev/null || true
+	cp -n tests/fuzz/corpus-elfsyms/* $(BUILD)/fuzz-corpus-elfsyms/ 2>/dev/null || true
 	$(BUILD)/tests/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz-corpus
+	$(BUILD)/tests/fuzz_elfsyms -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz-corpus-elfsyms
 $(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Itools/lib/selfprof -o $@ $^ -lz -lm
+# Probe discovery's ELF side: the user/ parsers, not the format library.
+FUZZ_ELF_SRC := user/elfsyms.c user/demangle.c user/probes.c
+$(BUILD)/tests/fuzz_elfsyms: tests/fuzz/fuzz_elfsyms.c $(FUZZ_ELF_SRC) $(FUZZ_ELF_SRC:.c=.h)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		-Itools/lib/selfprof -Iuser -o $@ $(filter %.c,$^) -lelf -liberty -lz
 
 deps:
 	@tests/deps.sh

@@ -28,6 +28,7 @@ struct load_seg {
 
 struct elfsyms {
 	int fd;
+	uint64_t size;		/* of the file: no offset handed out lies past it */
 	Elf *elf;
 	size_t shstrndx;
 	struct load_seg *segs;
@@ -42,7 +43,7 @@ static int fail(char *err, size_t errlen, int rc, const char *path, const char *
 }
 
 /* Refuse what libelf would misread or block on: directories, devices, empty files. */
-static int check_regular_file(int fd, const char *path, char *err, size_t errlen)
+static int check_regular_file(int fd, const char *path, uint64_t *size, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -54,10 +55,13 @@ static int check_regular_file(int fd, const char *path, char *err, size_t errlen
 		return fail(err, errlen, -ENOEXEC, path, "not a regular file");
 	if (st.st_size == 0)
 		return fail(err, errlen, -ENOEXEC, path, "empty file, not an ELF file");
+	*size = (uint64_t)st.st_size;
 	return 0;
 }
 
-/* Remember the PT_LOAD segments: they define the address -> offset map. */
+/* Remember the PT_LOAD segments: they define the address -> offset map.
+ * A segment is cut at the end of the file (a truncated or forged one):
+ * an offset past it would be a uprobe on nothing. */
 static int read_segments(struct elfsyms *ef)
 {
 	size_t n, i;
@@ -69,8 +73,10 @@ static int read_segments(struct elfsyms *ef)
 	if (!ef->segs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD || ph.p_offset >= ef->size)
 			continue;
+		if (ph.p_filesz > ef->size - ph.p_offset)
+			ph.p_filesz = ef->size - ph.p_offset;
 		ef->segs[ef->nsegs++] = (struct load_seg){ ph.p_vaddr, ph.p_filesz, ph.p_offset };
 	}
 	return 0;
@@ -79,15 +85,17 @@ static int read_segments(struct elfsyms *ef)
 int elfsyms_open(const char *path, struct elfsyms **out, char *err, size_t errlen)
 {
 	struct elfsyms *ef;
+	uint64_t size = 0;
 	int fd, rc;
 
 	*out = NULL;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(err, errlen, -EINVAL, path, "libelf initialisation failed");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not hang us before fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return fail(err, errlen, -errno, path, strerror(errno));
-	rc = check_regular_file(fd, path, err, errlen);
+	rc = check_regular_file(fd, path, &size, err, errlen);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -98,6 +106,7 @@ int elfsyms_open(const char *path, struct elfsyms **out, char *err, size_t errle
 		return fail(err, errlen, -ENOMEM, path, "out of memory");
 	}
 	ef->fd = fd;
+	ef->size = size;
 	ef->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || elf_getshdrstrndx(ef->elf, &ef->shstrndx)) {
 		elfsyms_close(ef);
@@ -212,6 +221,8 @@ static int section_offset(const struct elfsyms *ef, uint64_t addr, uint64_t *off
 	while ((scn = elf_nextscn(ef->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
 			continue;
+		if (sh.sh_offset >= ef->size || sh.sh_size > ef->size - sh.sh_offset)
+			continue;	/* not (all) in the file */
 		if (addr >= sh.sh_addr && addr - sh.sh_addr < sh.sh_size) {
 			*off = addr - sh.sh_addr + sh.sh_offset;
 			return 0;
@@ -256,6 +267,16 @@ size_t elfsyms_build_id(const struct elfsyms *ef, uint8_t *buf, size_t size)
 	return 0;
 }
 
+/*
+ * A debuglink names a file, not a path (objcopy stores the basename):
+ * with '/' or "..", the name of a file we may be handed by anyone would
+ * steer the search out of the debug directories to any file on the host.
+ */
+static int plain_file_name(const char *name)
+{
+	return !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
 int elfsyms_debuglink(const struct elfsyms *ef, char *name, size_t size, uint32_t *crc)
 {
 	Elf_Scn *scn = find_section_name(ef, ".gnu_debuglink");
@@ -268,7 +289,7 @@ int elfsyms_debuglink(const struct elfsyms *ef, char *name, size_t size, uint32_
 	p = data->d_buf;
 	len = strnlen(p, data->d_size);
 	crc_pos = (len + 4) & ~(size_t)3;	/* name, NUL, padding to 4 */
-	if (len == 0 || len >= size || crc_pos + 4 > data->d_size)
+	if (len == 0 || len >= size || crc_pos + 4 > data->d_size || !plain_file_name(p))
 		return -ENOENT;
 	memcpy(name, p, len + 1);
 	memcpy(crc, p + crc_pos, 4);
@@ -299,12 +320,15 @@ static int debug_file_matches(const char *cand, const struct elfsyms *ef, const 
 			      size_t bid_len, const uint32_t *crc)
 {
 	struct elfsyms *dbg;
+	struct stat st;
 	uint8_t dbid[64];
 	size_t dlen;
 	uint32_t dcrc;
 	int ok;
 
-	if (access(cand, R_OK) || elfsyms_open(cand, &dbg, NULL, 0))
+	/* stat first: opening a device node can have effects of its own. */
+	if (stat(cand, &st) || !S_ISREG(st.st_mode) || access(cand, R_OK) ||
+	    elfsyms_open(cand, &dbg, NULL, 0))
 		return 0;
 	ok = elfsyms_has_symtab(dbg);
 	if (ok && bid_len) {

@@ -31,21 +31,25 @@ int elfsyms_foreach_func(struct elfsyms *ef, elfsyms_cb cb, void *ctx, size_t *n
 
 /* File offset of the byte at virtual address addr: through the PT_LOAD
  * program header holding it (sections as a fallback for objects without
- * program headers). 0, or -ERANGE if no loaded part of the file holds it. */
+ * program headers). 0, or -ERANGE if no loaded part of the file holds it
+ * (headers reaching past the end of the file are cut there). */
 int elfsyms_addr_to_offset(const struct elfsyms *ef, uint64_t addr, uint64_t *off);
 
 /* The GNU build-id note: its length (copied into buf, up to size), or 0. */
 size_t elfsyms_build_id(const struct elfsyms *ef, uint8_t *buf, size_t size);
 
-/* The .gnu_debuglink file name and CRC: 0, or -ENOENT without one. */
+/* The .gnu_debuglink file name and CRC: 0, or -ENOENT without one. A name
+ * with '/' (or "." / "..") is refused like a missing one: it names a file
+ * next to the object or in the debug directories, never a path. */
 int elfsyms_debuglink(const struct elfsyms *ef, char *name, size_t size, uint32_t *crc);
 
 /*
  * Look for the separate debug file of the object at path (already opened
  * as ef): <debug_root>/.build-id/xx/yyyy.debug, then the debuglink name in
  * the object's directory, its .debug/ subdirectory and <debug_root>/<dir>/.
- * A candidate must carry a .symtab and match the build-id (or, without
- * one, the debuglink CRC). debug_root NULL means /usr/lib/debug.
+ * A candidate must be a regular file (others are not even opened), carry
+ * a .symtab and match the build-id (or, without one, the debuglink CRC).
+ * debug_root NULL means /usr/lib/debug.
  * 0 and the path in out, or -ENOENT.
  */
 int elfsyms_find_debug_file(const char *path, const struct elfsyms *ef, const char *debug_root,

@@ -565,6 +565,7 @@ int probes_discover_ex(const char *lib_path, unsigned int flags, struct probe_se
 	rc = elfsyms_open(lib_path, &lib, err, errlen);
 	if (rc)
 		return rc;
+	src = lib;	/* until open_symbol_source picks a debug file */
 	out->lib_path = strdup(lib_path);
 	rc = out->lib_path ? open_symbol_source(lib_path, lib, out, &src) : -ENOMEM;
 	if (!rc)

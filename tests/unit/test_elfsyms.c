@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* ELF symbol reading (user/elfsyms.c) on the synthetic library of tests/fixtures/symlib. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -128,4 +129,94 @@ TEST(open_errors)
 	CHECK_EQ_I64(elfsyms_open("/", &ef, err, sizeof(err)), -EISDIR);
 	CHECK_EQ_I64(elfsyms_open("/dev/null", &ef, NULL, 0), -ENOEXEC);
 	elfsyms_close(NULL);
+}
+
+/* Write a .gnu_debuglink of name (and a zero CRC) into lib. */
+static int set_debuglink(const char *lib, const char *name)
+{
+	const char *sec = t_tmp("dl-section.bin");
+	FILE *f = fopen(sec, "wb");
+	size_t len = strlen(name), pad = 4 - len % 4;
+
+	if (!f)
+		return -1;
+	fwrite(name, 1, len, f);
+	fwrite("\0\0\0\0", 1, pad, f);
+	fwrite("\0\0\0\0", 1, 4, f);	/* the CRC */
+	fclose(f);
+	return symlib_sh("objcopy --remove-section=.gnu_debuglink --add-section .gnu_debuglink='%s' '%s'",
+			 sec, lib);
+}
+
+/* A debuglink names a file; a path in it would let any library we are
+ * handed point the search at any file of the host. */
+TEST(debuglink_with_path_is_refused)
+{
+	const char *lib = t_tmp("es4.so");
+	const char *bad[] = { "../es4.debug", "/etc/passwd", "sub/x.debug", "..", "." };
+	struct elfsyms *ef;
+	char name[256];
+	uint32_t crc;
+
+	REQUIRE(symlib_build(lib, NULL) == 0);
+	REQUIRE(set_debuglink(lib, "es4.debug") == 0);
+	REQUIRE(elfsyms_open(lib, &ef, NULL, 0) == 0);
+	CHECK_EQ_I64(elfsyms_debuglink(ef, name, sizeof(name), &crc), 0);
+	CHECK_STR(name, "es4.debug");
+	elfsyms_close(ef);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REQUIRE(set_debuglink(lib, bad[i]) == 0);
+		REQUIRE(elfsyms_open(lib, &ef, NULL, 0) == 0);
+		CHECK_EQ_I64(elfsyms_debuglink(ef, name, sizeof(name), &crc), -ENOENT);
+		elfsyms_close(ef);
+	}
+}
+
+/* The last PT_LOAD program header of an ELF64 file (nothing maps above
+ * it): its file offset, or 0. */
+static long last_load_phdr(int fd, Elf64_Phdr *ph)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr p;
+	long found = 0;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return 0;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		long at = (long)eh.e_phoff + i * (long)sizeof(p);
+
+		if (pread(fd, &p, sizeof(p), at) == sizeof(p) && p.p_type == PT_LOAD) {
+			*ph = p;
+			found = at;
+		}
+	}
+	return found;
+}
+
+/* A forged p_filesz reaching past the end of the file: no offset past it
+ * (it would be a uprobe on nothing), the in-file part still maps. */
+TEST(segment_past_eof_is_cut)
+{
+	const char *lib = t_tmp("es5.so");
+	struct elfsyms *ef;
+	Elf64_Phdr ph;
+	struct stat st;
+	uint64_t off;
+	long at;
+	int fd;
+
+	REQUIRE(symlib_build(lib, NULL) == 0);
+	fd = open(lib, O_RDWR);
+	REQUIRE(fd >= 0);
+	at = last_load_phdr(fd, &ph);
+	REQUIRE(at > 0 && fstat(fd, &st) == 0);
+	ph.p_filesz = ph.p_memsz = 1ULL << 40;
+	CHECK(pwrite(fd, &ph, sizeof(ph), at) == sizeof(ph));
+	close(fd);
+	REQUIRE(elfsyms_open(lib, &ef, NULL, 0) == 0);
+	CHECK_EQ_I64(elfsyms_addr_to_offset(ef, ph.p_vaddr + (uint64_t)st.st_size + 4096 - ph.p_offset,
+					    &off), -ERANGE);
+	CHECK_EQ_I64(elfsyms_addr_to_offset(ef, ph.p_vaddr + 1, &off), 0);
+	CHECK_EQ_U64(off, ph.p_offset + 1);
+	elfsyms_close(ef);
 }

@@ -313,6 +313,76 @@ TEST(debuglink_crc_without_build_id)
 	probes_free(&s);
 }
 
+/* Replace lib's .gnu_debuglink by one naming name (CRC 0: build-ids decide). */
+static int set_debuglink(const char *lib, const char *name)
+{
+	return symlib_sh("printf '%%s\\000\\000\\000\\000\\000\\000\\000\\000' '%s' | "
+			 "head -c $(( (%zu + 4) / 4 * 4 + 4 )) > '%s.dl' && "
+			 "objcopy --remove-section=.gnu_debuglink --add-section .gnu_debuglink='%s.dl' '%s'",
+			 name, strlen(name), lib, lib, lib);
+}
+
+/* A matching debug file one directory up, named "../up.debug" by the
+ * debuglink: a path, not a file name, so it is not looked at. */
+TEST(debuglink_path_outside_dirs_ignored)
+{
+	const char *lib = symlib(), *dir = t_tmp("dl5");
+	char so[700], up[700], sub[600];
+	struct probe_set s;
+	char err[256];
+
+	REQUIRE(lib);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(so, sizeof(so), "%s/lib.so", sub);
+	snprintf(up, sizeof(up), "%s/up.debug", dir);
+	mkdir(dir, 0755);
+	mkdir(sub, 0755);
+	REQUIRE(symlib_sh("objcopy --only-keep-debug '%s' '%s' && strip -o '%s' '%s'",
+			  lib, up, so, lib) == 0);
+	REQUIRE(set_debuglink(so, "up.debug") == 0);
+	snprintf(up, sizeof(up), "%s/.debug", sub);	/* the control: where gdb looks */
+	mkdir(up, 0755);
+	REQUIRE(symlib_sh("cp '%s/up.debug' '%s/'", dir, up) == 0);
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(s.n, 5);
+	probes_free(&s);
+	REQUIRE(symlib_sh("rm -r '%s'", up) == 0);
+	REQUIRE(set_debuglink(so, "../up.debug") == 0);
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(s.stripped, 1);
+	CHECK(s.debug_file == NULL);
+	CHECK_EQ_U64(s.n, 0);
+	probes_free(&s);
+}
+
+/* A debuglink naming a FIFO (or any non-regular file): not opened, so
+ * no hang on a FIFO without a writer and no device opened. */
+TEST(debuglink_to_fifo_does_not_hang)
+{
+	const char *lib = symlib(), *dir = t_tmp("dl6");
+	char so[600], fifo[600];
+	struct probe_set s, direct;
+	char err[256];
+	int rc, rc_direct;
+
+	REQUIRE(lib);
+	snprintf(so, sizeof(so), "%s/lib.so", dir);
+	snprintf(fifo, sizeof(fifo), "%s/lib.debug", dir);
+	mkdir(dir, 0755);
+	REQUIRE(symlib_sh("strip -o '%s' '%s'", so, lib) == 0);
+	REQUIRE(set_debuglink(so, "lib.debug") == 0);
+	REQUIRE(symlib_sh("mkfifo '%s'", fifo) == 0);
+	alarm(20);	/* a regression hangs in open(): fail loudly instead */
+	rc = probes_discover(so, &s, err, sizeof(err));
+	rc_direct = probes_discover(fifo, &direct, err, sizeof(err));	/* given as the library */
+	alarm(0);
+	REQUIRE(rc == 0);
+	CHECK_EQ_U64(s.stripped, 1);
+	CHECK_EQ_U64(s.n, 0);
+	probes_free(&s);
+	CHECK_EQ_I64(rc_direct, -ENOEXEC);
+}
+
 static void check_bad_input(const char *path, int want_rc)
 {
 	struct probe_set s;

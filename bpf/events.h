@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Records and tables shared by the BPF programs (bpf/selfprof.bpf.c) and
+ * the loader (user/). Plain fixed-size types only: this header is included
+ * both against vmlinux.h (BPF side) and against <stdint.h> (user side).
+ */
+#ifndef SELFPROF_EVENTS_H
+#define SELFPROF_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Open frames kept per thread. rustc's query nesting rarely passes ~60;
+ * deeper frames are counted in STAT_DEPTH_OVERFLOW and not recorded. */
+#define SP_MAX_DEPTH		128
+
+/* Command line bytes copied at exec (NUL-separated, like /proc/PID/cmdline). */
+#define SP_ARGS_MAX		4096
+
+/* Processes followed at once (cargo -jN runs N rustc at a time). */
+#define SP_MAX_PROCS		8192
+
+/* Record types: the first u16 of every ring buffer record. */
+enum sp_rec_type {
+	REC_INTERVAL = 1,	/* struct rec_interval */
+	REC_EXEC = 2,		/* struct rec_exec: a traced process exec'd */
+	REC_EXIT = 3,		/* struct rec_exit: a traced process's last thread exited */
+};
+
+/* Cookie bit beyond user/probes.h's layout (bits 0..47): set on the
+ * cookies of return-probe exits (uretprobes), whose stack pointer is 8
+ * above the entry's and whose cost differs from an exit-site uprobe's. */
+#define SP_COOKIE_URET		(1ULL << 48)
+
+/*
+ * One finished interval; the only record on the hot path, so kept at 32
+ * bytes. Timestamps are CLOCK_MONOTONIC ns (bpf_ktime_get_ns) less the
+ * cost of every probe hit this thread took before them (the probes' own
+ * time, measured by the loader: user/calibrate.h), so that intervals and
+ * their parents shrink by what the probes added.
+ */
+struct rec_interval {
+	__u16 type;		/* REC_INTERVAL */
+	__u8 kind;		/* enum sp_kind */
+	__u8 flags;
+	__u32 id;		/* label's probe id (for INHERIT points: the enclosing frame's) */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u64 start;
+	__u64 end;
+};
+
+struct rec_exec {
+	__u16 type;		/* REC_EXEC */
+	__u16 flags;		/* REC_EXEC_TRUNCATED */
+	__u32 pid;
+	__u64 time;		/* ktime of the exec: the process's time origin */
+	__u64 start_time;	/* task->start_time (fork time), for reference */
+	__u32 args_len;		/* bytes used in args */
+	char comm[16];
+	char args[SP_ARGS_MAX];
+};
+#define REC_EXEC_TRUNCATED	1
+
+struct rec_exit {
+	__u16 type;		/* REC_EXIT */
+	__u16 pad;
+	__u32 pid;
+	__u64 time;
+	__s32 exit_code;	/* task->exit_code (wait status) */
+	__u32 pad2;
+};
+
+/* One open frame: the probe's cookie, its entry time and stack pointer. */
+struct sp_frame {
+	__u64 cookie;
+	__u64 start;		/* entry time, less the thread's probe cost before it */
+	__u64 sp;		/* stack pointer at entry (points to the return address) */
+	__u32 label;		/* probe id naming this frame for INHERIT children */
+	__u32 pad;
+};
+
+/* Per-thread state (task local storage). */
+struct sp_thread {
+	__u32 depth;		/* frames in use */
+	__u32 pad;
+	__u64 cost;		/* ns of probe hits this thread has taken so far */
+	__u64 last;		/* the last corrected timestamp: they never go back */
+	struct sp_frame frames[SP_MAX_DEPTH];
+};
+
+/* Per-CPU counters (stats map index). */
+enum sp_stat {
+	STAT_LOST = 0,		/* ring buffer reservation failed: interval lost */
+	STAT_DEPTH_OVERFLOW,	/* entry with SP_MAX_DEPTH frames open: not recorded */
+	STAT_UNMATCHED,		/* return with no matching frame (attached mid-call) */
+	STAT_UNWOUND,		/* frames dropped because an outer frame returned (unwinding) */
+	STAT_NO_STORAGE,	/* task storage could not be allocated */
+	STAT_LOST_CONTROL,	/* exec/exit record lost */
+	STAT__COUNT
+};
+
+/* Traced-pid map value flags. */
+#define TRACED_FOLLOW_FORKS	1
+
+#endif

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# End-to-end tests of selfprof-bpf against the real rustc (as root).
+# tests/run.sh exports SELFPROF, SELFPROF_BPF and SELFPROF_ROOT.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	: "${SELFPROF_ROOT:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
+	: "${SELFPROF:=$SELFPROF_ROOT/build/bin/selfprof}"
+	: "${SELFPROF_BPF:=$SELFPROF_ROOT/build/bin/selfprof-bpf}"
+	FIX="$SELFPROF_ROOT/tests/fixtures"
+	[ "$(id -u)" -eq 0 ] || skip "selfprof-bpf needs root"
+	export PATH="$HOME/.cargo/bin:$PATH"
+	command -v rustc >/dev/null || skip "rustc not installed"
+	[ -x "$SELFPROF_BPF" ] || skip "selfprof-bpf not built"
+	W=$(mktemp -d "${TMPDIR:-/tmp}/tracer.XXXXXX")
+	cd "$W"
+	LIB=$(ls "$(rustc --print sysroot)"/lib/librustc_driver-*.so | head -1)
+}
+
+teardown() {
+	cd /
+	[ -n "${W:-}" ] && rm -rf "$W"
+}
+
+# Query events per label: "label<TAB>count", sorted.
+query_counts() {
+	"$SELFPROF" dump "$1" | awk -F'\t' '!/^#/ && $2 == "Query" { c[$3]++ }
+		END { for (k in c) print k "\t" c[k] }' | sort
+}
+
+# Trace one compile that also writes rustc's own profile; the Query counts
+# of both must be equal for every label.
+compare_counts() { # source file, extra rustc args...
+	local src=$1; shift
+	mkdir -p own ours
+	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --summary=none -o ours/ -- \
+		rustc -Z self-profile=own "$@" "$src"
+	echo "$output" | tail -5
+	[ "$status" -eq 0 ]
+	[ "$(ls ours | wc -l)" -eq 1 ]
+	[ "$(ls own | wc -l)" -eq 1 ]
+	query_counts ours/*.mm_profdata > ours.txt
+	query_counts own/*.mm_profdata > own.txt
+	[ -s own.txt ]
+	diff own.txt ours.txt
+	# properly nested after the probe-cost correction: no negative self time
+	! "$SELFPROF" summarize --tsv ours/*.mm_profdata | awk -F'\t' '!/^#/ && $2 < 0' | grep .
+}
+
+@test "hello.rs: every query's count equals rustc's own profile" {
+	cp "$FIX/hello.rs" .
+	compare_counts hello.rs --edition 2021 -o hello
+}
+
+@test "geom.rs: every query's count equals rustc's own profile" {
+	cp "$FIX/geom.rs" .
+	compare_counts geom.rs --edition 2021 --crate-type lib -o libgeom.rlib
+}
+
+@test "regex-syntax (Debian's librust-regex-syntax-dev): every query's count equals rustc's" {
+	src=/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs
+	[ -e "$src" ] || skip "librust-regex-syntax-dev 0.6.27 not installed"
+	compare_counts "$src" --edition 2018 --crate-type lib --crate-name regex_syntax -o librs.rlib
+}
+
+@test "default output name is <crate>-<pid>.mm_profdata; summary and paths on stderr" {
+	cp "$FIX/hello.rs" .
+	run "$SELFPROF_BPF" -- rustc hello.rs -o hello
+	[ "$status" -eq 0 ]
+	ls hello-*.mm_profdata
+	[[ "$output" == *"Total cpu time"* ]]
+	[[ "$output" == *"lost events: 0"* ]]
+	[[ "$output" == *"wrote hello-"* ]]
+	"$SELFPROF" summarize hello-*.mm_profdata > /dev/null
+}
+
+@test "metadata: pid, command line, tool and probe cost" {
+	cp "$FIX/tiny.rs" .
+	run "$SELFPROF_BPF" --summary=none -o t.mm_profdata -- rustc --crate-type lib tiny.rs
+	[ "$status" -eq 0 ]
+	"$SELFPROF" dump t.mm_profdata | grep -q '^# cmd.*rustc --crate-type lib tiny.rs'
+	grep -aq '"tool": "selfprof-bpf"' t.mm_profdata
+	grep -aq '"probe_cost_correction": true' t.mm_profdata
+}
+
+@test "--no-correction says so in the metadata" {
+	cp "$FIX/tiny.rs" .
+	run "$SELFPROF_BPF" --summary=none --no-correction -o t.mm_profdata -- rustc --crate-type lib tiny.rs
+	[ "$status" -eq 0 ]
+	grep -aq '"probe_cost_correction": false' t.mm_profdata
+}
+
+@test "exit status is the command's" {
+	run "$SELFPROF_BPF" --summary=none --lib "$LIB" -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run "$SELFPROF_BPF" --summary=none --lib "$LIB" -- sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+}
+
+@test "a failing compile (type error) still leaves a valid dump" {
+	cp "$FIX/typeerr.rs" .
+	run "$SELFPROF_BPF" --summary=none -o bad.mm_profdata -- rustc typeerr.rs
+	# 1 as without tracing (rustc unwinds from `analysis`, which has no
+	# return probe: user/exits.h)
+	[ "$status" -eq 1 ]
+	"$SELFPROF" summarize bad.mm_profdata > /dev/null
+	[ "$(query_counts bad.mm_profdata | wc -l)" -gt 10 ]
+}
+
+@test "--keep-unwinding: a failing compile exits 1 as without tracing" {
+	cp "$FIX/typeerr.rs" .
+	run "$SELFPROF_BPF" --summary=none --keep-unwinding -o bad.mm_profdata -- rustc typeerr.rs
+	[ "$status" -eq 1 ]
+	"$SELFPROF" summarize bad.mm_profdata > /dev/null
+}
+
+@test "the child runs as SUDO_UID/SUDO_GID with the user's HOME" {
+	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none --lib "$LIB" -- \
+		sh -c 'echo "$(id -u) $(id -g) $HOME"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"65534 65534 $(getent passwd 65534 | cut -d: -f6)"* ]]
+}
+
+@test "an output directory created for the invoking user is theirs" {
+	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none --lib "$LIB" -o out/ -- true
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %u:%g out)" = "65534:65534" ]
+}
+
+@test "cargo build of a workspace: one dump per crate" {
+	command -v cargo >/dev/null || skip "cargo not installed"
+	cp -r "$FIX/cargo-ws" ws
+	cd ws
+	run "$SELFPROF_BPF" --summary=none -o dumps/ -- cargo build --offline --quiet
+	echo "$output" | tail -5
+	[ "$status" -eq 0 ]
+	ls dumps/shapes-*.mm_profdata dumps/cli-*.mm_profdata
+	[ "$(ls dumps/shapes-* | wc -l)" -eq 1 ]
+	[ "$(ls dumps/cli-* | wc -l)" -eq 1 ]
+	for f in dumps/*.mm_profdata; do
+		[ "$(query_counts "$f" | wc -l)" -gt 10 ]
+	done
+}
+
+@test "SIGINT mid-compile: forwarded, dump still valid" {
+	cp "$FIX/hello.rs" .
+	"$SELFPROF_BPF" --summary=none -o int.mm_profdata -- rustc hello.rs -o hello 2> err.txt &
+	pid=$!
+	for i in $(seq 300); do [ -s int.mm_profdata ] && break; sleep 0.01; done
+	sleep 0.05
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -ne 0 ]
+	grep -q "wrote int.mm_profdata" err.txt
+	"$SELFPROF" summarize int.mm_profdata > /dev/null
+}
+
+@test "-p PID: follows a running process until it exits" {
+	sleep 1 &
+	run "$SELFPROF_BPF" --summary=none --lib "$LIB" -p $!
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no rustc query ran"* ]]
+}
+
+@test "errors: one clear line and a documented exit code each" {
+	run "$SELFPROF_BPF"
+	[ "$status" -eq 64 ]
+	run -127 "$SELFPROF_BPF" -- no-such-command-xyz
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"command not found"* ]]
+	touch notexec
+	run "$SELFPROF_BPF" --lib "$LIB" -- ./notexec
+	[ "$status" -eq 126 ]
+	run "$SELFPROF_BPF" --lib /no/such/librustc_driver.so -- true
+	[ "$status" -eq 67 ]
+	[[ "$output" == *"library not found"* ]]
+	run "$SELFPROF_BPF" --lib /bin/true -- true
+	[ "$status" -eq 68 ]
+	[[ "$output" == *"no probe points"* ]]
+	if command -v setpriv >/dev/null; then
+		run setpriv --reuid=65534 --regid=65534 --clear-groups "$SELFPROF_BPF" -- true
+		[ "$status" -eq 65 ]
+		[[ "$output" == *"must run as root"* ]]
+	fi
+}
+
+@test "nothing stays attached after a run" {
+	cp "$FIX/tiny.rs" .
+	"$SELFPROF_BPF" --summary=none -o t.mm_profdata -- rustc --crate-type lib tiny.rs
+	command -v bpftool >/dev/null || skip "bpftool not installed"
+	# Programs of ours still loaded must belong to a live process (other
+	# tracers may run meanwhile); one held by nobody would be a leak.
+	# The kernel frees programs a little after their last fd closes.
+	for i in $(seq 50); do
+		bpftool -j prog show | python3 -c '
+import json, sys
+progs = [p for p in json.load(sys.stdin) if p.get("name") in ("sp_entry", "sp_return")]
+sys.exit(1 if any(not p.get("pids") for p in progs) else 0)' && return 0
+		sleep 0.1
+	done
+	false
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The tracer's benchmarks (root; run by tests/bench/run.sh):
+#   1. cost per event against the floor of a null uprobe pair (tracer_floor)
+#   2. overhead on a real compile: plain vs -Z self-profile vs selfprof-bpf,
+#      interleaved runs, medians and ratios
+#   3. attach time for every provider probe point
+#   4. lost events at the highest rate (tracer_floor's 1e6 calls back to back)
+#   TRACER_BENCH_CALLS (default 1000000), TRACER_BENCH_ROUNDS (default 5)
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BPF="$PWD/$BUILD/bin/selfprof-bpf"
+calls=${TRACER_BENCH_CALLS:-1000000}
+rounds=${TRACER_BENCH_ROUNDS:-5}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== tracer: per-event cost vs the floor ($calls calls of a push/mov/pop/ret function)"
+"$BUILD"/tests/bench/tracer_floor "$calls" | sed 's/^/  /'
+
+command -v rustc >/dev/null || { echo "== tracer: no rustc, compile benchmarks skipped"; exit 0; }
+w=$(mktemp -d "${TMPDIR:-/tmp}/tracer-bench.XXXXXX")
+trap 'rm -rf "$w"' EXIT
+cp tests/fixtures/hello.rs "$w/"
+cd "$w"
+
+ms() { # command... -> wall milliseconds
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" > /dev/null 2>&1
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+compile_bench() { # name, rustc args...
+	local name=$1; shift
+	echo "== tracer: compile of $name (debug), $rounds interleaved rounds, median wall ms"
+	: > plain.t; : > zsp.t; : > bpf.t; : > uret.t
+	for r in $(seq "$rounds"); do
+		rm -rf zsp out; mkdir -p zsp out
+		ms rustc "$@" >> plain.t
+		ms env RUSTC_BOOTSTRAP=1 rustc -Z self-profile=zsp "$@" >> zsp.t
+		ms "$BPF" --summary=none -o out/ -- rustc "$@" >> bpf.t
+		ms "$BPF" --summary=none --uretprobes -o out/ -- rustc "$@" >> uret.t
+	done
+	local p z b u
+	p=$(median < plain.t) z=$(median < zsp.t) b=$(median < bpf.t) u=$(median < uret.t)
+	echo "  plain_ms $p"
+	echo "  self_profile_ms $z ratio $(awk "BEGIN { printf \"%.2f\", $z / $p }")"
+	echo "  selfprof_bpf_ms $b ratio $(awk "BEGIN { printf \"%.2f\", $b / $p }") (exit-site probes, default; includes startup)"
+	echo "  selfprof_bpf_uretprobes_ms $u ratio $(awk "BEGIN { printf \"%.2f\", $u / $p }") (--uretprobes)"
+}
+compile_bench hello.rs --edition 2021 hello.rs -o hello
+rs=/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs
+if [ -e "$rs" ]; then
+	compile_bench "regex-syntax 0.6.27" --edition 2018 --crate-type lib \
+		--crate-name regex_syntax --cap-lints allow "$rs" -o librs.rlib
+fi
+
+echo "== tracer: attach time and lost events on that compile"
+"$BPF" -v --summary=none -o out/ -- rustc --edition 2021 hello.rs -o hello 2>&1 |
+	grep -E "attached|exit sites|lost|EVENTS LOST|probe hits" | sed 's/^selfprof-bpf: /  /'
+
+echo "== tracer: startup (selfprof-bpf -- true: discovery, disassembly, calibration, attach, detach)"
+: > st.t
+for r in $(seq "$rounds"); do ms "$BPF" --summary=none -- true >> st.t; done
+echo "  startup_ms $(median < st.t)"
+
+# Accuracy: the 20 queries with the most self time in rustc's own profile
+# (an untraced -Z self-profile run: in a traced one rustc's own intervals
+# include our probes' time); their share of the total in our dump of the
+# same compile command, mean absolute difference in percentage points;
+# with the probe-cost correction (default) and without.
+echo "== tracer: accuracy on hello.rs (top-20 queries' share of total time)"
+SELFPROF="$(cd "$(dirname "$BPF")" && pwd)/selfprof"
+shares() { # dump -> "label share%" for every label
+	"$SELFPROF" summarize --tsv "$1" | awk -F'\t' '
+		/^# total_time_ns/ { split($0, a, "\t"); total = a[2] }
+		!/^#/ { self[$1] = $2 }
+		END { for (l in self) printf "%s %.4f\n", l, 100 * self[l] / total }'
+}
+mad() { # own.shares ours.shares -> mean |difference| over own's top 20
+	sort -k2 -g -r "$1" | head -20 > top.txt
+	awk 'NR == FNR { ours[$1] = $2; next }
+		{ d = $2 - ($1 in ours ? ours[$1] : 0); s += d < 0 ? -d : d; n++ }
+		END { printf "%.2f (over %d queries)", s / n, n }' "$2" top.txt
+}
+rm -rf zsp; mkdir -p zsp
+RUSTC_BOOTSTRAP=1 rustc --edition 2021 -Z self-profile=zsp hello.rs -o hello
+# rustc's Query labels only (its GenericActivity rows are not compared)
+"$SELFPROF" dump zsp/*.mm_profdata | awk -F'\t' '!/^#/ && $2 == "Query" { print $3 }' |
+	sort -u > qlabels.txt
+shares zsp/*.mm_profdata | awk 'NR == FNR { q[$1] = 1; next } ($1 in q)' qlabels.txt - > own.s
+for mode in "" --no-correction; do
+	rm -rf out; mkdir -p out
+	"$BPF" --summary=none $mode -o out/ -- rustc --edition 2021 hello.rs -o hello 2>/dev/null
+	shares out/*.mm_profdata > ours.s
+	echo "  mad_pp${mode:+_no_correction} $(mad own.s ours.s)"
+done

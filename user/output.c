@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "output.h"
+
+/* Next NUL-separated argument after *pos, or NULL at the end. */
+static const char *next_arg(const char *args, size_t len, size_t *pos)
+{
+	const char *a;
+
+	if (*pos >= len)
+		return NULL;
+	a = args + *pos;
+	*pos += strnlen(a, len - *pos) + 1;
+	return a;
+}
+
+/* rustc options whose value is a separate argument (so it is not the input). */
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-o", "-L", "-l", "--extern", "--cfg", "--check-cfg", "-C", "-Z",
+		"--edition", "--crate-type", "--crate-name", "--out-dir", "--target",
+		"--emit", "--cap-lints", "-A", "-W", "-D", "-F", "--force-warn",
+		"--print", "--explain", "--sysroot", "--error-format", "--json",
+		"--color", "--remap-path-prefix", "--diagnostic-width", "--env-set",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return 1;
+	return 0;
+}
+
+static void stem_of(const char *file, char *out, size_t size)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (n > 3 && !strcmp(base + n - 3, ".rs"))
+		n -= 3;
+	snprintf(out, size, "%.*s", (int)n, base);
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+void output_crate_name(const char *args, size_t len, char *out, size_t size)
+{
+	const char *a, *input = NULL;
+	size_t pos = 0;
+
+	out[0] = 0;
+	next_arg(args, len, &pos);	/* argv[0] */
+	while ((a = next_arg(args, len, &pos))) {
+		if (!strcmp(a, "--crate-name")) {
+			a = next_arg(args, len, &pos);
+			snprintf(out, size, "%s", a ? a : "");
+			return;
+		}
+		if (!strncmp(a, "--crate-name=", 13)) {
+			snprintf(out, size, "%s", a + 13);
+			return;
+		}
+		if (takes_value(a))
+			next_arg(args, len, &pos);
+		else if (!strcmp(a, "-") || a[0] != '-')
+			input = a;
+	}
+	if (input && !strcmp(input, "-"))
+		snprintf(out, size, "rust_out");
+	else if (input)
+		stem_of(input, out, size);
+}
+
+void output_cmdline(const char *args, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (!size)
+		return;
+	for (size_t i = 0; i < len && n + 1 < size; i++)
+		out[n++] = args[i] ? args[i] : ' ';
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = 0;
+}
+
+void output_spec_init(struct output_spec *o, const char *path)
+{
+	struct stat st;
+	size_t n = path ? strlen(path) : 0;
+
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	if (path)
+		o->is_dir = (n && path[n - 1] == '/') ||
+			    (!stat(path, &st) && S_ISDIR(st.st_mode));
+}
+
+void output_path(struct output_spec *o, const char *crate, pid_t pid, char *out, size_t size)
+{
+	const char *c = crate && *crate ? crate : "rustc";
+
+	if (!o->path) {
+		snprintf(out, size, "%s-%07d.mm_profdata", c, (int)pid);
+	} else if (o->is_dir) {
+		size_t n = strlen(o->path);
+
+		snprintf(out, size, "%s%s%s-%07d.mm_profdata", o->path,
+			 n && o->path[n - 1] == '/' ? "" : "/", c, (int)pid);
+	} else if (!o->used_file++) {
+		snprintf(out, size, "%s", o->path);
+	} else {
+		const char *slash = strrchr(o->path, '/');
+		const char *dot = strrchr(slash ? slash : o->path, '.');
+		size_t stem = dot && dot != (slash ? slash + 1 : o->path) ?
+			(size_t)(dot - o->path) : strlen(o->path);
+
+		snprintf(out, size, "%.*s-%d%s", (int)stem, o->path, (int)pid,
+			 o->path + stem);
+	}
+}
+
+int output_chown(const char *path, uid_t uid, gid_t gid)
+{
+	if (uid == geteuid() && gid == getegid())
+		return 0;
+	return chown(path, uid, gid) ? -errno : 0;
+}

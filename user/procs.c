@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "probes.h"
+#include "procs.h"
+#include "selfprof.h"
+
+struct proc {
+	pid_t pid;
+	uint64_t origin;	/* CLOCK_MONOTONIC ns of the exec */
+	char *args;		/* NUL-separated command line */
+	size_t args_len;
+	struct sp_writer *w;
+	bool failed;
+	char *path;
+	char crate[128];
+	sp_string_id kinds[SP_KIND__COUNT];
+	sp_string_id *labels;	/* per probe id */
+	uint32_t *tids;		/* kernel tid of thread number i */
+	size_t ntids, tcap;
+	uint64_t events;
+};
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void procs_init(struct procs *ps, const struct procs_opts *o)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->o = *o;
+	ps->mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t procs_rel_time(uint64_t t, uint64_t origin)
+{
+	return t > origin ? t - origin : 0;
+}
+
+static struct proc *proc_find(struct procs *ps, pid_t pid, size_t *idx)
+{
+	for (size_t i = ps->n; i-- > 0;) {
+		if (ps->v[i]->pid == pid) {
+			if (idx)
+				*idx = i;
+			return ps->v[i];
+		}
+	}
+	return NULL;
+}
+
+/* Read a whole small /proc file; returns its length or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t used = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (used < size && (n = read(fd, buf + used, size - used)) > 0)
+		used += n;
+	close(fd);
+	return used;
+}
+
+static struct proc *proc_new(struct procs *ps, pid_t pid, uint64_t origin,
+			     const char *args, size_t len)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 16;
+		struct proc **v = realloc(ps->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(p);
+			return NULL;
+		}
+		ps->v = v;
+		ps->cap = cap;
+	}
+	p->pid = pid;
+	p->origin = origin;
+	p->args = malloc(len + 1);
+	if (p->args) {
+		memcpy(p->args, args, len);
+		p->args[len] = 0;
+		p->args_len = len;
+	}
+	output_crate_name(args, len, p->crate, sizeof(p->crate));
+	ps->v[ps->n++] = p;
+	return p;
+}
+
+static void dump_add(struct procs *ps, struct proc *p, bool failed)
+{
+	struct dump *d = realloc(ps->dumps, (ps->ndumps + 1) * sizeof(*d));
+
+	if (!d)
+		return;
+	ps->dumps = d;
+	d += ps->ndumps++;
+	d->path = p->path;
+	p->path = NULL;
+	d->crate = strdup(p->crate);
+	d->pid = p->pid;
+	d->events = p->events;
+	d->failed = failed;
+}
+
+static void proc_close(struct procs *ps, struct proc *p)
+{
+	struct sp_error err = { 0 };
+
+	if (p->w) {
+		bool failed = sp_writer_close(p->w, &err) != 0;
+
+		if (failed)
+			fprintf(stderr, "selfprof-bpf: writing %s: %s\n", p->path, err.msg);
+		dump_add(ps, p, failed);
+	}
+	free(p->path);
+	free(p->args);
+	free(p->labels);
+	free(p->tids);
+	free(p);
+}
+
+static void proc_remove(struct procs *ps, size_t idx)
+{
+	proc_close(ps, ps->v[idx]);
+	memmove(ps->v + idx, ps->v + idx + 1, (ps->n - idx - 1) * sizeof(*ps->v));
+	ps->n--;
+}
+
+void procs_exec(struct procs *ps, const struct rec_exec *r)
+{
+	static char full[1 << 16];
+	const char *args = r->args;
+	size_t len = r->args_len, idx;
+	ssize_t n;
+
+	if (proc_find(ps, r->pid, &idx))
+		proc_remove(ps, idx);
+	/* A long command line (cargo's rustc calls) is cut in the record;
+	 * take /proc's copy if the process still runs this image. */
+	if (r->flags & REC_EXEC_TRUNCATED) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%u/cmdline", r->pid);
+		n = read_file(path, full, sizeof(full));
+		if (n > (ssize_t)len && !memcmp(full, r->args, len)) {
+			args = full;
+			len = n;
+		}
+	}
+	proc_new(ps, r->pid, r->time, args, len);
+}
+
+/* Start of a running process in CLOCK_MONOTONIC ns, from /proc/PID/stat
+ * (clock ticks since boot, CLOCK_BOOTTIME). */
+static uint64_t proc_start_mono(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces */
+	if (!p)
+		return 0;
+	/* field 3 (state) follows ") "; starttime is field 22 */
+	p += 2;
+	for (int f = 3; f < 22 && p; f++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p || sscanf(p, "%llu", &ticks) != 1)
+		return 0;
+	return ticks * (1000000000ULL / sysconf(_SC_CLK_TCK)) -
+	       (clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC));
+}
+
+void procs_attach_running(struct procs *ps, pid_t pid)
+{
+	static char args[1 << 16];
+	char path[64];
+	ssize_t n;
+
+	if (proc_find(ps, pid, NULL))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file(path, args, sizeof(args));
+	proc_new(ps, pid, proc_start_mono(pid), args, n > 0 ? n : 0);
+}
+
+static int intern_strings(struct procs *ps, struct proc *p)
+{
+	const struct probe_set *set = ps->o.set;
+
+	for (int k = 1; k < SP_KIND__COUNT; k++) {
+		p->kinds[k] = sp_writer_cstring(p->w, sp_kind_name(k));
+		if (p->kinds[k] == SP_INVALID_ID)
+			return -1;
+	}
+	p->kinds[0] = p->kinds[SP_KIND_GENERIC_ACTIVITY];
+	p->labels = calloc(set->n ? set->n : 1, sizeof(*p->labels));
+	if (!p->labels)
+		return -1;
+	for (size_t i = 0; i < set->n; i++) {
+		p->labels[i] = sp_writer_cstring(p->w, set->points[i].label);
+		if (p->labels[i] == SP_INVALID_ID)
+			return -1;
+	}
+	return 0;
+}
+
+/* Create the dump: metadata and every label first, flushed, so that a
+ * tracer killed later still leaves a readable prefix. */
+static int proc_open_writer(struct procs *ps, struct proc *p)
+{
+	char path[4096], cmd[8192];
+	struct sp_metadata meta = { 0 };
+	struct sp_error err = { 0 };
+
+	output_path(ps->o.out, p->crate, p->pid, path, sizeof(path));
+	p->path = strdup(path);
+	if (!p->path || sp_writer_create(&p->w, path, NULL, &err)) {
+		fprintf(stderr, "selfprof-bpf: cannot create %s: %s\n", path, err.msg);
+		p->w = NULL;
+		return -1;
+	}
+	output_chown(path, ps->o.uid, ps->o.gid);
+	output_cmdline(p->args ? p->args : "", p->args_len, cmd, sizeof(cmd));
+	meta.start_time_ns = p->origin + ps->mono_to_wall;
+	meta.pid = p->pid;
+	meta.cmd = cmd;
+	if (sp_writer_metadata(p->w, &meta, ps->o.extra_json) ||
+	    intern_strings(ps, p) || sp_writer_flush(p->w)) {
+		fprintf(stderr, "selfprof-bpf: writing %s: %s\n", path,
+			sp_writer_last_error(p->w));
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t thread_no(struct proc *p, uint32_t tid)
+{
+	for (size_t i = p->ntids; i-- > 0;)
+		if (p->tids[i] == tid)
+			return i;
+	if (p->ntids == p->tcap) {
+		size_t cap = p->tcap ? 2 * p->tcap : 16;
+		uint32_t *v = realloc(p->tids, cap * sizeof(*v));
+
+		if (!v)
+			return UINT32_MAX;
+		p->tids = v;
+		p->tcap = cap;
+	}
+	p->tids[p->ntids] = tid;
+	return p->ntids++;
+}
+
+void procs_interval(struct procs *ps, const struct rec_interval *r)
+{
+	struct proc *p = proc_find(ps, r->pid, NULL);
+	uint64_t s, e;
+	uint32_t th;
+
+	if (!p) {
+		procs_attach_running(ps, r->pid);
+		p = proc_find(ps, r->pid, NULL);
+	}
+	if (p && !p->w && !p->failed && proc_open_writer(ps, p))
+		p->failed = true;
+	if (!p || p->failed || r->id >= ps->o.set->n || r->kind >= SP_KIND__COUNT) {
+		ps->dropped++;
+		return;
+	}
+	th = thread_no(p, r->tid);
+	s = procs_rel_time(r->start, p->origin);
+	e = procs_rel_time(r->end, p->origin);
+	if (e < s)
+		e = s;
+	if (e > SP_MAX_TIMESTAMP)
+		e = s = SP_MAX_TIMESTAMP;
+	if (sp_writer_interval(p->w, p->kinds[r->kind], p->labels[r->id], th, s, e)) {
+		fprintf(stderr, "selfprof-bpf: writing %s: %s\n", p->path,
+			sp_writer_last_error(p->w));
+		p->failed = true;
+		return;
+	}
+	p->events++;
+	ps->events++;
+}
+
+void procs_exit(struct procs *ps, pid_t pid)
+{
+	size_t idx;
+
+	if (proc_find(ps, pid, &idx))
+		proc_remove(ps, idx);
+}
+
+void procs_finish(struct procs *ps)
+{
+	while (ps->n)
+		proc_remove(ps, ps->n - 1);
+}
+
+void procs_free(struct procs *ps)
+{
+	procs_finish(ps);
+	for (size_t i = 0; i < ps->ndumps; i++) {
+		free(ps->dumps[i].path);
+		free(ps->dumps[i].crate);
+	}
+	free(ps->dumps);
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "selfprof.skel.h"
+#include "tracer.h"
+#include "uprobe_multi.h"
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings go to stderr only with SELFPROF_BPF_DEBUG set:
+	 * the fallback paths make it complain about things we handle. */
+	if (level == LIBBPF_DEBUG || !getenv("SELFPROF_BPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int attach_tracepoints(struct tracer *t, char *err, size_t errlen)
+{
+	struct bpf_program *progs[3] = {
+		t->skel->progs.sp_fork, t->skel->progs.sp_exec, t->skel->progs.sp_exit,
+	};
+
+	for (int i = 0; i < 3; i++) {
+		t->tp_links[i] = bpf_program__attach(progs[i]);
+		if (!t->tp_links[i]) {
+			int e = -errno;
+
+			snprintf(err, errlen, "attaching %s: %s",
+				 bpf_program__name(progs[i]), strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
+		char *err, size_t errlen)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->method = m;
+	libbpf_set_print(quiet_print);
+	t->skel = selfprof_bpf__open();
+	if (!t->skel) {
+		r = -errno;
+		snprintf(err, errlen, "opening the BPF object: %s", strerror(-r));
+		return r;
+	}
+	if (m == ATTACH_MULTI) {
+		bpf_program__set_expected_attach_type(t->skel->progs.sp_entry,
+						      SP_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.sp_return,
+						      SP_BPF_TRACE_UPROBE_MULTI);
+	}
+	if (ringbuf_bytes)
+		bpf_map__set_max_entries(t->skel->maps.rb, ringbuf_bytes);
+	r = selfprof_bpf__load(t->skel);
+	if (r) {
+		snprintf(err, errlen, "loading the BPF programs: %s", strerror(-r));
+		goto fail;
+	}
+	r = attach_tracepoints(t, err, errlen);
+	if (r)
+		goto fail;
+	return 0;
+fail:
+	tracer_close(t);
+	return r;
+}
+
+void tracer_close(struct tracer *t)
+{
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(t->tp_links[i]);
+	if (t->skel)
+		selfprof_bpf__destroy(t->skel);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct bpf_program *tracer_entry_prog(const struct tracer *t)
+{
+	return t->skel->progs.sp_entry;
+}
+
+const struct bpf_program *tracer_return_prog(const struct tracer *t)
+{
+	return t->skel->progs.sp_return;
+}
+
+int tracer_ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.rb);
+}
+
+int tracer_trace_pid(struct tracer *t, pid_t pid, bool follow)
+{
+	uint32_t key = pid, val = follow ? TRACED_FOLLOW_FORKS : 0;
+
+	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key),
+				    &val, sizeof(val), BPF_ANY);
+}
+
+int tracer_untrace_pid(struct tracer *t, pid_t pid)
+{
+	uint32_t key = pid;
+
+	return bpf_map__delete_elem(t->skel->maps.traced, &key, sizeof(key), 0);
+}
+
+int tracer_stats(const struct tracer *t, uint64_t out[STAT__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < STAT__COUNT; k++) {
+		out[k] = 0;
+		if (bpf_map__lookup_elem(t->skel->maps.stats, &k, sizeof(k), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret)
+{
+	t->skel->bss->entry_cost_ns = entry;
+	t->skel->bss->exit_cost_ns = exit;
+	t->skel->bss->uret_cost_ns = uret;
+}
+
+int tracer_forget_self(struct tracer *t)
+{
+	int pidfd = syscall(SYS_pidfd_open, getpid(), 0), r;
+
+	if (pidfd < 0)
+		return -errno;
+	/* task storage is keyed by a pidfd from user space */
+	r = bpf_map__delete_elem(t->skel->maps.threads, &pidfd, sizeof(pidfd), 0);
+	close(pidfd);
+	return r;
+}

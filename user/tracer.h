@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BPF side's handle: open, load and attach the selfprof skeleton's
+ * fork/exec/exit tracepoints; the traced-pid map; the statistics.
+ * Probe points are attached separately (attach.h) with the programs here.
+ */
+#ifndef SELFPROF_TRACER_H
+#define SELFPROF_TRACER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "attach.h"
+#include "events.h"
+
+struct selfprof_bpf;
+
+struct tracer {
+	struct selfprof_bpf *skel;
+	enum attach_method method;	/* what the uprobe programs were loaded for */
+	struct bpf_link *tp_links[3];
+};
+
+/* Load for the given attach method (uprobe_multi programs need their own
+ * expected_attach_type). ringbuf_bytes: 0 for the default (32 MiB). */
+int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
+		char *err, size_t errlen);
+void tracer_close(struct tracer *t);
+
+const struct bpf_program *tracer_entry_prog(const struct tracer *t);
+const struct bpf_program *tracer_return_prog(const struct tracer *t);
+int tracer_ringbuf_fd(const struct tracer *t);
+
+/* Record pid's probe hits (follow: its future children's too). */
+int tracer_trace_pid(struct tracer *t, pid_t pid, bool follow);
+int tracer_untrace_pid(struct tracer *t, pid_t pid);
+
+/* The cost of one probe hit by kind (ns), subtracted from the traced
+ * threads' later timestamps; all 0 (the initial state) disables that. */
+void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret);
+
+/* Drop the calling thread's frames (left by calibration). */
+int tracer_forget_self(struct tracer *t);
+
+/* Sum the per-CPU counters into out[STAT__COUNT]. */
+int tracer_stats(const struct tracer *t, uint64_t out[STAT__COUNT]);
+
+#endif
