@@ -8,7 +8,8 @@ load /usr/lib/bats/bats-assert/load
 setup_file() {
 	export ROOT=${SELFPROF_ROOT:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	export DEST="$BATS_FILE_TMPDIR/dest"
-	make -C "$ROOT" --no-print-directory -s install DESTDIR="$DEST" PREFIX=/usr >/dev/null
+	# The installed library is the normal build, whatever tree the tests run from.
+	make -C "$ROOT" --no-print-directory -s install BUILD=build DESTDIR="$DEST" PREFIX=/usr >/dev/null
 }
 
 @test "make install puts header, libraries and selfprof.pc under DESTDIR" {
