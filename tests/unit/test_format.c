@@ -713,3 +713,22 @@ TEST(exponential_refs_are_bounded)
 	CHECK_STR(sp_reader_label_text(r, sp_reader_label_of(r, prev)), "ab");
 	sp_reader_close(r);
 }
+
+/* Metadata written again (totals at the end) replaces the early one. */
+TEST(metadata_written_twice_later_wins)
+{
+	struct fixture f;
+	struct sp_reader *r;
+	const char *path = t_tmp("meta2.mm_profdata");
+	struct sp_metadata late = { .start_time_ns = 5, .pid = 4242, .cmd = "rustc late" };
+
+	REQUIRE(fixture_open(&f, path, 9, 0) == 0);
+	sp_writer_interval(f.w, f.query, sp_writer_cstring(f.w, "a"), 1, 0, 1);
+	CHECK(sp_writer_flush(f.w) == 0);
+	CHECK(sp_writer_metadata(f.w, &late, "\"lost_events\": 3") == 0);
+	REQUIRE(sp_writer_close(f.w, NULL) == 0);
+	REQUIRE(sp_reader_open(&r, path, NULL) == 0);
+	CHECK_STR(sp_reader_metadata(r)->cmd, "rustc late");
+	CHECK(strstr(sp_reader_metadata(r)->json, "\"lost_events\": 3") != NULL);
+	sp_reader_close(r);
+}

@@ -114,8 +114,11 @@ struct sp_writer_opts {
 int sp_writer_create(struct sp_writer **out, const char *path,
 		     const struct sp_writer_opts *opts, struct sp_error *err);
 
-/* The metadata string. Write it once, early. extra_json: NULL or extra
- * members appended inside the object, e.g. "\"tool\": \"selfprof-bpf\"". */
+/* The metadata string. Write it early, so that every prefix of the file is
+ * a valid profile. It may be written again (e.g. at the end, with totals
+ * such as lost events): the later index entry wins in measureme's readers
+ * and in ours. extra_json: NULL or extra members appended inside the
+ * object, e.g. "\"tool\": \"selfprof-bpf\"". */
 int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *meta,
 		       const char *extra_json);
 

@@ -38,7 +38,6 @@ struct sp_writer {
 	struct sp_wstream streams[SP_NTAGS];
 	uint64_t good_size;	/* file bytes that form whole pages */
 	uint64_t nevents;
-	bool has_metadata;
 	int error;
 	char errmsg[512];
 	struct sp_strmap interned;	/* encoded entry (without 0xFF) -> id */
@@ -415,8 +414,6 @@ SP_EXPORT int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *
 	sp_string_id id;
 	int rc;
 
-	if (w->has_metadata)
-		return SP_EINVAL;
 	snprintf(num, sizeof(num), "{ \"start_time\": %" PRIu64 ", \"process_id\": %" PRIu32 ", \"cmd\": \"",
 		 meta->start_time_ns, meta->pid);
 	rc = buf_puts(&b, num);
@@ -444,7 +441,6 @@ SP_EXPORT int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *
 	sp_buf_free(&b);
 	if (id == SP_INVALID_ID)
 		return w->error ?: SP_EIO;
-	w->has_metadata = true;
 	return sp_writer_map_virtual(w, SP_METADATA_ID, id);
 }
 
