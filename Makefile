@@ -2,7 +2,7 @@
 #   make            programs in build/bin, library in build/lib
 #   make test       C unit tests + bats, under ASan/UBSan; last line "N passed, N failed"
 #   make bench      benchmarks (format library; tracer when root)
-#   make fuzz       libFuzzer on the reader (FUZZ_SECONDS, default 60)
+#   make fuzz       libFuzzer on the reader and on ELF probe discovery (FUZZ_SECONDS each, default 60)
 #   make demo       set up, trace a compile of a bundled example, print the summary
 #   make deps       apt-get install what is missing
 #   make install    PREFIX=/usr/local DESTDIR=

@@ -26,6 +26,7 @@ enum sp_rec_type {
 	REC_INTERVAL = 1,	/* struct rec_interval */
 	REC_EXEC = 2,		/* struct rec_exec: a traced process exec'd */
 	REC_EXIT = 3,		/* struct rec_exit: a traced process's last thread exited */
+	REC_FIXUP = 4,		/* struct rec_fixup (own ring buffer): stack slots to rewrite */
 };
 
 /* Cookie bit beyond user/probes.h's layout (bits 0..47): set on the
@@ -72,6 +73,30 @@ struct rec_exit {
 	__u32 pad2;
 };
 
+/*
+ * Stack slots of a stopped thread for the loader to rewrite (the kernel is
+ * locked down here: BPF cannot write user memory itself): give return
+ * probes' slots their return address back before an unwinder walks the
+ * stack, or the trampoline back afterwards (bpf/selfprof.bpf.c says why).
+ * The thread has been sent SIGSTOP; the loader writes each slot that
+ * still holds `expect`, then sends SIGCONT.
+ */
+#define SP_FIXUP_MAX	64
+struct sp_fixup_slot {
+	__u64 addr;
+	__u64 expect;
+	__u64 put;
+};
+
+struct rec_fixup {
+	__u16 type;		/* REC_FIXUP */
+	__u16 n;		/* slots used */
+	__u32 pid;
+	__u32 tid;
+	__u32 restore;		/* 1: before unwinding; 0: rearming after it */
+	struct sp_fixup_slot slot[SP_FIXUP_MAX];
+};
+
 /* One open frame: the probe's cookie, its entry time and stack pointer. */
 struct sp_frame {
 	__u64 cookie;
@@ -84,10 +109,13 @@ struct sp_frame {
 /* Per-thread state (task local storage). */
 struct sp_thread {
 	__u32 depth;		/* frames in use */
-	__u32 pad;
+	__u32 rearm;		/* return-probe slots were restored for an unwinder:
+				 * put the trampoline back into those still live */
 	__u64 cost;		/* ns of probe hits this thread has taken so far */
 	__u64 last;		/* the last corrected timestamp: they never go back */
 	struct sp_frame frames[SP_MAX_DEPTH];
+	struct rec_fixup fix;	/* built here (per thread: BPF programs on one CPU may
+				 * preempt each other, a per-CPU buffer could mix) */
 };
 
 /* Per-CPU counters (stats map index). */
@@ -98,6 +126,9 @@ enum sp_stat {
 	STAT_UNWOUND,		/* frames dropped because an outer frame returned (unwinding) */
 	STAT_NO_STORAGE,	/* task storage could not be allocated */
 	STAT_LOST_CONTROL,	/* exec/exit record lost */
+	STAT_UNWIND_RESTORED,	/* return-probe slots to get their address back for an unwinder */
+	STAT_UNWIND_REARMED,	/* slots to get the trampoline back once unwinding stopped */
+	STAT_FIXUP_LOST,	/* fixup record lost (its ring buffer full): slots left as they were */
 	STAT__COUNT
 };
 

@@ -111,6 +111,110 @@ static __always_inline __u64 corrected(struct sp_thread *t, __u64 now, __u64 hit
 	return now;
 }
 
+/*
+ * Unwinding through return probes. A return probe replaces the return
+ * address in the probed frame's stack slot with the kernel's trampoline
+ * (the first slot of the [uprobes] mapping), which has no unwind info:
+ * an unwinder reaching it stops, and a Rust panic then aborts ("failed to
+ * initiate panic"). So when an unwinder starts in a traced thread
+ * (sp_unwind: _Unwind_RaiseException and co.), every live hijacked slot
+ * gets its return address back, as the kernel recorded it in the thread's
+ * return instances. Frames the unwinder then removes never fire their
+ * return probe; the kernel drops their instances later (it checks the
+ * stack pointer against each instance on the next return probe or
+ * trampoline hit, as it does for longjmp), and sp_return drops our frames
+ * of them as unwound. Frames that stay (below a catch_unwind, or all of
+ * them after a backtrace) get the trampoline back: on the caught panic's
+ * cleanup (sp_rearm) or at the thread's next probe hit.
+ *
+ * BPF cannot write user memory on a locked-down kernel (no
+ * bpf_probe_write_user), so the program stops the thread (SIGSTOP, taken
+ * before it runs another user instruction) and hands the slots to the
+ * loader, which rewrites those still holding the expected value
+ * (process_vm_writev) and sends SIGCONT. Only slots above the stack
+ * pointer (live frames) of threads with our state are listed.
+ */
+#define RI_MAX		128	/* return instances walked (the kernel keeps <= 64 + chains) */
+#define SIGSTOP_NR	19
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} fixrb SEC(".maps");
+
+static __always_inline __u64 trampoline_of(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+struct slot_walk {
+	struct return_instance *ri;	/* next instance */
+	struct sp_thread *t;
+	__u64 sp, tramp;
+	bool restore;
+	__u32 n;
+};
+
+/* One return instance (a bpf_loop step): list its slot if it is above
+ * sp and holds the trampoline (restore) or its return address (rearm). */
+static long walk_one(__u64 i, struct slot_walk *w)
+{
+	struct return_instance *ri = w->ri;
+	struct rec_fixup *r = &w->t->fix;
+	__u64 slot, stack, orig;
+	__u32 n = w->n;
+
+	if (!ri || n >= SP_FIXUP_MAX)
+		return 1;
+	stack = BPF_CORE_READ(ri, stack);
+	orig = BPF_CORE_READ(ri, orig_ret_vaddr);
+	w->ri = BPF_CORE_READ(ri, next);
+	if (stack <= w->sp || orig == w->tramp)
+		return 0;
+	if (bpf_probe_read_user(&slot, sizeof(slot), (void *)stack) ||
+	    slot != (w->restore ? w->tramp : orig))
+		return 0;
+	r->slot[n & (SP_FIXUP_MAX - 1)].addr = stack;
+	r->slot[n & (SP_FIXUP_MAX - 1)].expect = slot;
+	r->slot[n & (SP_FIXUP_MAX - 1)].put = w->restore ? orig : w->tramp;
+	w->n = n + 1;
+	return 0;
+}
+
+/* Have the loader rewrite the slots (restore: before an unwinder; else
+ * rearm: after one); the thread stops until it has. */
+static __noinline void fix_slots(struct sp_thread *t, __u64 sp, bool restore)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct slot_walk w = { .t = t, .sp = sp, .restore = restore };
+	struct rec_fixup *r = &t->fix;
+	__u64 pid_tgid;
+
+	if (!restore)
+		t->rearm = 0;
+	w.tramp = trampoline_of(task);
+	if (!w.tramp)
+		return;
+	w.ri = BPF_CORE_READ(task, utask, return_instances);
+	bpf_loop(RI_MAX, walk_one, &w, 0);
+	if (!w.n)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	r->type = REC_FIXUP;
+	r->n = w.n;
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	r->restore = restore;
+	if (bpf_ringbuf_output(&fixrb, r, sizeof(*r), BPF_RB_FORCE_WAKEUP)) {
+		stat_add(STAT_FIXUP_LOST, 1);
+		return;
+	}
+	bpf_send_signal_thread(SIGSTOP_NR);
+	stat_add(restore ? STAT_UNWIND_RESTORED : STAT_UNWIND_REARMED, w.n);
+	if (restore)
+		t->rearm = 1;
+}
+
 static __always_inline __u64 wakeup_flags(void)
 {
 	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
@@ -129,6 +233,8 @@ int BPF_KPROBE(sp_entry)
 	t = thread_state();
 	if (!t)
 		return 0;
+	if (t->rearm)
+		fix_slots(t, PT_REGS_SP(ctx), false);
 	now = corrected(t, now, entry_cost_ns);
 	d = t->depth;
 	if (d >= SP_MAX_DEPTH) {
@@ -190,6 +296,8 @@ int BPF_KPROBE(sp_return)
 	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!t)
 		return 0;
+	if (t->rearm)
+		fix_slots(t, PT_REGS_SP(ctx), false);
 	site = bpf_get_attach_cookie(ctx);
 	uret = site & SP_COOKIE_URET;
 	now = corrected(t, now, uret ? uret_cost_ns : exit_cost_ns);
@@ -226,6 +334,31 @@ int BPF_KPROBE(sp_return)
 	r->start = f->start;
 	r->end = now;
 	bpf_ringbuf_submit(r, wakeup_flags());
+	return 0;
+}
+
+/* Entry of an unwinder (libgcc's _Unwind_RaiseException, _Unwind_Resume,
+ * _Unwind_ForcedUnwind, _Unwind_Backtrace...): real return addresses
+ * back on the stack above it. */
+SEC("uprobe")
+int BPF_KPROBE(sp_unwind)
+{
+	struct sp_thread *t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+
+	if (t)
+		fix_slots(t, PT_REGS_SP(ctx), true);
+	return 0;
+}
+
+/* Rust caught a panic (__rust_panic_cleanup, called from catch_unwind's
+ * landing pad): the frames above are live, trampolines back. */
+SEC("uprobe")
+int BPF_KPROBE(sp_rearm)
+{
+	struct sp_thread *t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+
+	if (t && t->rearm)
+		fix_slots(t, PT_REGS_SP(ctx), false);
 	return 0;
 }
 

@@ -28,7 +28,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	case REC_EXIT:
 		if (size < sizeof(*ex))
 			break;
-		procs_exit(d->procs, ex->pid);
+		procs_exit(d->procs, ex->pid, ex->exit_code);
 		if (d->on_exit)
 			d->on_exit(d->ctx, ex->pid, ex->exit_code);
 		break;

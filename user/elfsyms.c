@@ -59,9 +59,19 @@ static int check_regular_file(int fd, const char *path, uint64_t *size, char *er
 	return 0;
 }
 
+/* How much of len bytes at off the file holds: headers of a truncated or
+ * forged file may reach past its end, and an offset there would be a
+ * uprobe on nothing. */
+static uint64_t in_file(const struct elfsyms *ef, uint64_t off, uint64_t len)
+{
+	if (off >= ef->size)
+		return 0;
+	return len < ef->size - off ? len : ef->size - off;
+}
+
 /* Remember the PT_LOAD segments: they define the address -> offset map.
- * A segment is cut at the end of the file (a truncated or forged one):
- * an offset past it would be a uprobe on nothing. */
+ * One wholly past the end of the file stays (empty): the file still has
+ * program headers, so the section fallback does not apply to it. */
 static int read_segments(struct elfsyms *ef)
 {
 	size_t n, i;
@@ -73,10 +83,9 @@ static int read_segments(struct elfsyms *ef)
 	if (!ef->segs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD || ph.p_offset >= ef->size)
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_filesz > ef->size - ph.p_offset)
-			ph.p_filesz = ef->size - ph.p_offset;
+		ph.p_filesz = in_file(ef, ph.p_offset, ph.p_filesz);
 		ef->segs[ef->nsegs++] = (struct load_seg){ ph.p_vaddr, ph.p_filesz, ph.p_offset };
 	}
 	return 0;
@@ -221,9 +230,7 @@ static int section_offset(const struct elfsyms *ef, uint64_t addr, uint64_t *off
 	while ((scn = elf_nextscn(ef->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
 			continue;
-		if (sh.sh_offset >= ef->size || sh.sh_size > ef->size - sh.sh_offset)
-			continue;	/* not (all) in the file */
-		if (addr >= sh.sh_addr && addr - sh.sh_addr < sh.sh_size) {
+		if (addr >= sh.sh_addr && addr - sh.sh_addr < in_file(ef, sh.sh_offset, sh.sh_size)) {
 			*off = addr - sh.sh_addr + sh.sh_offset;
 			return 0;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "probes.h"
 #include "procs.h"
 #include "selfprof.h"
@@ -24,7 +25,12 @@ struct proc {
 	uint32_t *tids;		/* kernel tid of thread number i */
 	size_t ntids, tcap;
 	uint64_t events;
+	uint64_t dropped;	/* intervals with an unknown probe id or kind */
+	enum proc_end end;
+	int end_code;		/* exit status or signal number */
 };
+
+static int proc_metadata(struct procs *ps, struct proc *p, bool final);
 
 static int64_t clock_ns(clockid_t c)
 {
@@ -104,6 +110,33 @@ static struct proc *proc_new(struct procs *ps, pid_t pid, uint64_t origin,
 	return p;
 }
 
+/* Events that reached a file cut short by a write error (its whole pages
+ * are a valid profile): what the report should claim. */
+static uint64_t file_events(const char *path)
+{
+	struct sp_reader *r;
+	struct sp_error err = { 0 };
+	uint64_t n;
+
+	if (!path || sp_reader_open(&r, path, &err))
+		return 0;
+	n = sp_reader_num_events(r);
+	sp_reader_close(r);
+	return n;
+}
+
+/* The first write error of a dump, on one line; later ones (the close
+ * repeats it) stay quiet. The writer cut the file to whole pages. */
+static void proc_write_failed(struct procs *ps, struct proc *p, const char *msg)
+{
+	if (p->failed)
+		return;
+	p->failed = true;
+	ps->nfailed++;
+	fprintf(stderr, "selfprof-bpf: write error, dump incomplete (what was written stays "
+		"readable): %s\n", msg ? msg : p->path ? p->path : "?");
+}
+
 static void dump_add(struct procs *ps, struct proc *p, bool failed)
 {
 	struct dump *d = realloc(ps->dumps, (ps->ndumps + 1) * sizeof(*d));
@@ -116,8 +149,10 @@ static void dump_add(struct procs *ps, struct proc *p, bool failed)
 	p->path = NULL;
 	d->crate = strdup(p->crate);
 	d->pid = p->pid;
-	d->events = p->events;
+	d->events = failed ? file_events(d->path) : p->events;
 	d->failed = failed;
+	/* the run's total counts what the files hold */
+	ps->events -= p->events - (d->events < p->events ? d->events : p->events);
 }
 
 static void proc_close(struct procs *ps, struct proc *p)
@@ -125,11 +160,12 @@ static void proc_close(struct procs *ps, struct proc *p)
 	struct sp_error err = { 0 };
 
 	if (p->w) {
-		bool failed = sp_writer_close(p->w, &err) != 0;
-
-		if (failed)
-			fprintf(stderr, "selfprof-bpf: writing %s: %s\n", p->path, err.msg);
-		dump_add(ps, p, failed);
+		/* Events first: totals claimed by the metadata are on disk. */
+		if (!p->failed && (sp_writer_flush(p->w) || proc_metadata(ps, p, true)))
+			proc_write_failed(ps, p, sp_writer_last_error(p->w));
+		if (sp_writer_close(p->w, &err))
+			proc_write_failed(ps, p, err.msg);
+		dump_add(ps, p, p->failed);
 	}
 	free(p->path);
 	free(p->args);
@@ -152,8 +188,10 @@ void procs_exec(struct procs *ps, const struct rec_exec *r)
 	size_t len = r->args_len, idx;
 	ssize_t n;
 
-	if (proc_find(ps, r->pid, &idx))
+	if (proc_find(ps, r->pid, &idx)) {
+		ps->v[idx]->end = PROC_END_EXEC;
 		proc_remove(ps, idx);
+	}
 	/* A long command line (cargo's rustc calls) is cut in the record;
 	 * take /proc's copy if the process still runs this image. */
 	if (r->flags & REC_EXEC_TRUNCATED) {
@@ -232,12 +270,56 @@ static int intern_strings(struct procs *ps, struct proc *p)
 	return 0;
 }
 
+static const char *const end_names[] = {
+	[PROC_END_RUNNING] = "running", [PROC_END_EXIT] = "exit",
+	[PROC_END_SIGNAL] = "signal", [PROC_END_EXEC] = "exec",
+};
+
+/* The totals written at the end, after the tool's own members. The BPF
+ * counters are per CPU, not per process: "_run" ones cover every traced
+ * process of the run until this dump ended. */
+static void final_json(struct procs *ps, struct proc *p, char *out, size_t size)
+{
+	uint64_t st[STAT__COUNT] = { 0 };
+	const char *tool = ps->o.extra_json ? ps->o.extra_json : "";
+
+	if (ps->o.stats)
+		ps->o.stats(ps->o.stats_ctx, st);
+	snprintf(out, size, "%s%s\"metadata_final\": true, \"events_written\": %llu, "
+		 "\"events_dropped\": %llu, \"threads\": %zu, \"lost_events_run\": %llu, "
+		 "\"lost_control_run\": %llu, \"unwound_frames_run\": %llu, "
+		 "\"depth_overflow_run\": %llu, \"run_counters\": \"whole run until this "
+		 "dump ended, all traced processes\", \"process_end\": \"%s\", "
+		 "\"exit_code\": %d, \"signal\": %d",
+		 tool, *tool ? ", " : "",
+		 (unsigned long long)p->events, (unsigned long long)p->dropped, p->ntids,
+		 (unsigned long long)st[STAT_LOST], (unsigned long long)st[STAT_LOST_CONTROL],
+		 (unsigned long long)st[STAT_UNWOUND], (unsigned long long)st[STAT_DEPTH_OVERFLOW],
+		 end_names[p->end], p->end == PROC_END_EXIT ? p->end_code : -1,
+		 p->end == PROC_END_SIGNAL ? p->end_code : 0);
+}
+
+/* The metadata: early (tool members only), or final with the totals; the
+ * later index entry wins in every reader. */
+static int proc_metadata(struct procs *ps, struct proc *p, bool final)
+{
+	char cmd[8192], extra[4096];
+	struct sp_metadata meta = { 0 };
+
+	output_cmdline(p->args ? p->args : "", p->args_len, cmd, sizeof(cmd));
+	meta.start_time_ns = p->origin + ps->mono_to_wall;
+	meta.pid = p->pid;
+	meta.cmd = cmd;
+	if (final)
+		final_json(ps, p, extra, sizeof(extra));
+	return sp_writer_metadata(p->w, &meta, final ? extra : ps->o.extra_json);
+}
+
 /* Create the dump: metadata and every label first, flushed, so that a
  * tracer killed later still leaves a readable prefix. */
 static int proc_open_writer(struct procs *ps, struct proc *p)
 {
-	char path[4096], cmd[8192];
-	struct sp_metadata meta = { 0 };
+	char path[4096];
 	struct sp_error err = { 0 };
 
 	output_path(ps->o.out, p->crate, p->pid, path, sizeof(path));
@@ -245,17 +327,13 @@ static int proc_open_writer(struct procs *ps, struct proc *p)
 	if (!p->path || sp_writer_create(&p->w, path, NULL, &err)) {
 		fprintf(stderr, "selfprof-bpf: cannot create %s: %s\n", path, err.msg);
 		p->w = NULL;
+		p->failed = true;
+		ps->nfailed++;
 		return -1;
 	}
 	output_chown(path, ps->o.uid, ps->o.gid);
-	output_cmdline(p->args ? p->args : "", p->args_len, cmd, sizeof(cmd));
-	meta.start_time_ns = p->origin + ps->mono_to_wall;
-	meta.pid = p->pid;
-	meta.cmd = cmd;
-	if (sp_writer_metadata(p->w, &meta, ps->o.extra_json) ||
-	    intern_strings(ps, p) || sp_writer_flush(p->w)) {
-		fprintf(stderr, "selfprof-bpf: writing %s: %s\n", path,
-			sp_writer_last_error(p->w));
+	if (proc_metadata(ps, p, false) || intern_strings(ps, p) || sp_writer_flush(p->w)) {
+		proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		return -1;
 	}
 	return 0;
@@ -289,10 +367,12 @@ void procs_interval(struct procs *ps, const struct rec_interval *r)
 		procs_attach_running(ps, r->pid);
 		p = proc_find(ps, r->pid, NULL);
 	}
-	if (p && !p->w && !p->failed && proc_open_writer(ps, p))
-		p->failed = true;
+	if (p && !p->w && !p->failed)
+		proc_open_writer(ps, p);
 	if (!p || p->failed || r->id >= ps->o.set->n || r->kind >= SP_KIND__COUNT) {
 		ps->dropped++;
+		if (p && !p->failed)
+			p->dropped++;
 		return;
 	}
 	th = thread_no(p, r->tid);
@@ -303,21 +383,24 @@ void procs_interval(struct procs *ps, const struct rec_interval *r)
 	if (e > SP_MAX_TIMESTAMP)
 		e = s = SP_MAX_TIMESTAMP;
 	if (sp_writer_interval(p->w, p->kinds[r->kind], p->labels[r->id], th, s, e)) {
-		fprintf(stderr, "selfprof-bpf: writing %s: %s\n", p->path,
-			sp_writer_last_error(p->w));
-		p->failed = true;
+		proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		return;
 	}
 	p->events++;
 	ps->events++;
 }
 
-void procs_exit(struct procs *ps, pid_t pid)
+void procs_exit(struct procs *ps, pid_t pid, int wstatus)
 {
+	struct proc *p;
 	size_t idx;
 
-	if (proc_find(ps, pid, &idx))
-		proc_remove(ps, idx);
+	p = proc_find(ps, pid, &idx);
+	if (!p)
+		return;
+	p->end = WIFSIGNALED(wstatus) ? PROC_END_SIGNAL : PROC_END_EXIT;
+	p->end_code = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+	proc_remove(ps, idx);
 }
 
 void procs_finish(struct procs *ps)

@@ -38,8 +38,9 @@ void report_print(FILE *out, const struct report *r)
 			"%.0f per return probe subtracted (--no-correction to disable)\n",
 			r->cal->entry_ns, r->cal->exit_ns, r->cal->uret_ns);
 	if (st[STAT_LOST] || st[STAT_LOST_CONTROL])
-		fprintf(out, "selfprof-bpf: WARNING: %" PRIu64 " EVENTS LOST (ring buffer full)%s: "
-			"the dumps are incomplete\n", st[STAT_LOST] + st[STAT_LOST_CONTROL],
+		fprintf(out, "selfprof-bpf: WARNING: %" PRIu64 " EVENTS LOST (ring buffer of %" PRIu32
+			" bytes full)%s: the dumps are incomplete; a larger --ringbuf-size helps\n",
+			st[STAT_LOST] + st[STAT_LOST_CONTROL], r->ringbuf_bytes,
 			st[STAT_LOST_CONTROL] ? ", including process exec/exit notices" : "");
 	else
 		fprintf(out, "selfprof-bpf: lost events: 0\n");
@@ -55,5 +56,8 @@ void report_print(FILE *out, const struct report *r)
 		fprintf(out, "selfprof-bpf: wrote %s (%s, pid %d, %" PRIu64 " events)%s\n",
 			ps->dumps[i].path, ps->dumps[i].crate[0] ? ps->dumps[i].crate : "rustc",
 			(int)ps->dumps[i].pid, ps->dumps[i].events,
-			ps->dumps[i].failed ? " INCOMPLETE: write error" : "");
+			ps->dumps[i].failed ? " INCOMPLETE: write error (valid up to it)" : "");
+	if (ps->nfailed)
+		fprintf(out, "selfprof-bpf: ERROR: %zu dump(s) could not be written completely\n",
+			ps->nfailed);
 }

@@ -21,6 +21,7 @@ struct report {
 	double attach_s;
 	const char *method;
 	size_t npoints;
+	uint32_t ringbuf_bytes;		/* the ring buffer's size, for the lost-events hint */
 	bool verbose;
 };
 

@@ -28,14 +28,18 @@
 #include "drain.h"
 #include "events.h"
 #include "exits.h"
+#include "fixups.h"
 #include "probes.h"
 #include "procs.h"
 #include "report.h"
 #include "selfprof.h"
 #include "sysroot.h"
 #include "tracer.h"
+#include "unwind_guard.h"
 
 #define TOOL_VERSION	"1.0"
+#define RINGBUF_DEFAULT	(32u << 20)	/* bytes; also bpf/selfprof.bpf.c's */
+#define RINGBUF_MAX	(1u << 30)
 
 /* Exit codes of selfprof-bpf's own failures (otherwise: the child's). */
 enum {
@@ -45,7 +49,7 @@ enum {
 	EXIT_NOLIB = 67,	/* librustc_driver not found or unreadable */
 	EXIT_NOPROBES = 68,	/* no probe points in it */
 	EXIT_BPF = 69,		/* loading or attaching BPF failed */
-	EXIT_OUTPUT = 70,	/* output directory unusable */
+	EXIT_OUTPUT = 70,	/* output unusable, or a dump cut short (disk full) */
 	EXIT_NOEXEC = 126,	/* CMD found but not executable */
 	EXIT_NOTFOUND = 127,	/* CMD not found */
 };
@@ -62,6 +66,8 @@ struct opts {
 	bool verbose;
 	bool uretprobes;	/* return probes instead of exit-site probes */
 	bool no_uret;		/* tail-calling wrappers: callee rets only */
+	bool returns_auto;	/* uretprobes if the unwind guard can be set up */
+	uint32_t ringbuf_bytes;
 	char **cmd;
 };
 
@@ -80,17 +86,25 @@ static void usage(FILE *f)
 "  --no-correction    do not subtract the measured probe cost from intervals\n"
 "  --cost-ns=N        per-probe-hit cost to subtract instead of calibrating\n"
 "  --list-probes      print the probe points and exit\n"
-"  --uretprobes       end every interval with a return probe (faster, but a\n"
-"                     failing compile aborts: rustc's unwinding breaks)\n"
-"  --keep-unwinding   no return probes at all, so that any fatal error unwinds\n"
-"                     as without tracing (by default `analysis`, where type\n"
-"                     errors stop, is covered); queries whose provider is not\n"
-"                     found by name are left out, others may be slower\n"
+"  --returns=HOW      how intervals end: exits (default: a uprobe on each `ret`\n"
+"                     of each function, slow), uret (return probes, ~10x cheaper;\n"
+"                     an unwind guard on libgcc_s's unwinder keeps rustc's\n"
+"                     fatal errors and panics working), auto (uret if the guard\n"
+"                     can be set up, else exits) or callees (no return probe\n"
+"                     at all; queries whose provider is not found by name are\n"
+"                     left out, others may be slower)\n"
+"  --uretprobes       the same as --returns=uret\n"
+"  --keep-unwinding   the same as --returns=callees\n"
+"  --ringbuf-size=N   BPF ring buffer bytes (power of two, at least a page;\n"
+"                     suffix K, M or G; default 32M); events that do not fit\n"
+"                     are lost, counted and reported\n"
 "  -v, --verbose      attach time, calibration, BPF statistics\n"
 "Exit status: the command's (128+N if killed by signal N); own failures:\n"
 "  64 usage, 65 not root (needs CAP_BPF+CAP_PERFMON), 66 no kernel BTF,\n"
 "  67 librustc_driver not found, 68 no probe points, 69 BPF load/attach failed,\n"
-"  70 output unusable, 126 CMD not executable, 127 CMD not found.\n");
+"  70 output unusable, or a dump cut short by a write error (disk full) while\n"
+"  the command succeeded, 126 CMD not executable, 127 CMD not found.\n"
+"  Lost events do not change it (they are reported and in each dump's metadata).\n");
 }
 
 static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -106,6 +120,23 @@ static int die(int code, const char *fmt, ...)
 	return code;
 }
 
+/* N[K|M|G]: a power of two the kernel takes as a ring buffer size. */
+static int parse_ringbuf(const char *arg, uint32_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+	int shift = !*end ? 0 : !strcmp(end, "K") ? 10 : !strcmp(end, "M") ? 20 :
+		    !strcmp(end, "G") ? 30 : -1;
+
+	if (end == arg || shift < 0 || v > RINGBUF_MAX)
+		return -1;
+	v <<= shift;
+	if (v > RINGBUF_MAX || v < (unsigned long long)sysconf(_SC_PAGESIZE) || (v & (v - 1)))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -118,6 +149,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, 0, 'v' },
 		{ "uretprobes", no_argument, 0, 'R' },
 		{ "keep-unwinding", no_argument, 0, 'K' },
+		{ "returns", required_argument, 0, 'E' },
+		{ "ringbuf-size", required_argument, 0, 'B' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 },
@@ -129,6 +162,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->correction = true;
 	o->cost_ns = -1;
 	o->probe_flags = PROBES_F_DEFAULT;
+	o->ringbuf_bytes = RINGBUF_DEFAULT;
 	while ((c = getopt_long(argc, argv, "+o:p:vh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
@@ -140,6 +174,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = true; break;
 		case 'R': o->uretprobes = true; break;
 		case 'K': o->no_uret = true; break;
+		case 'E':
+			o->uretprobes = !strcmp(optarg, "uret");
+			o->no_uret = !strcmp(optarg, "callees");
+			o->returns_auto = !strcmp(optarg, "auto");
+			if (!o->uretprobes && !o->no_uret && !o->returns_auto &&
+			    strcmp(optarg, "exits"))
+				return -1;
+			break;
+		case 'B':
+			if (parse_ringbuf(optarg, &o->ringbuf_bytes)) {
+				fprintf(stderr, "selfprof-bpf: --ringbuf-size=%s: want a power of "
+					"two from the page size to 1G\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("selfprof-bpf %s\n", TOOL_VERSION); exit(0);
 		case 'S':
@@ -210,6 +259,9 @@ struct session {
 	struct attachment att;
 	struct calibration cal;
 	struct exit_sites exits;
+	struct unwind_guard guard;	/* unwinding through return probes */
+	bool guarded;
+	struct fixups fix;		/* the guard's stack rewrites */
 	uint64_t *offsets, *cookies;	/* entries [0, n), return probes [n, n + nuret) */
 	size_t nentries, nuret;
 	struct output_spec out;
@@ -268,6 +320,29 @@ static int collect_sites(struct session *s)
 	return 0;
 }
 
+/* Return probes break unwinding unless the unwind guard is there:
+ * find its sites (any mode with return probes; --returns=uret needs it,
+ * auto picks return probes only with it). */
+static int setup_guard(struct session *s)
+{
+	char err[1024];
+
+	if (s->o->no_uret)
+		return 0;
+	if (unwind_guard_find(&s->guard, s->set.lib_path, err, sizeof(err))) {
+		if (s->o->uretprobes)
+			return die(EXIT_NOLIB, "%s: return probes would break rustc's "
+				   "unwinding; try --returns=exits", err);
+		if (s->o->verbose)
+			fprintf(stderr, "selfprof-bpf: no unwind guard: %s\n", err);
+		return 0;
+	}
+	s->guarded = true;
+	if (s->o->returns_auto)
+		s->o->uretprobes = true;
+	return 0;
+}
+
 /* Load BPF and attach every probe point: uprobe_multi links (one per kind
  * of site), or (if the kernel refuses them) one perf uprobe per site. */
 static int load_and_attach(struct session *s)
@@ -278,7 +353,7 @@ static int load_and_attach(struct session *s)
 
 	/* SELFPROF_BPF_NO_MULTI: exercise the fallback (tests, old kernels) */
 	for (int m = getenv("SELFPROF_BPF_NO_MULTI") ? 1 : 0; m < 2; m++) {
-		r = tracer_open(&s->tr, methods[m], 0, err, sizeof(err));
+		r = tracer_open(&s->tr, methods[m], s->o->ringbuf_bytes, err, sizeof(err));
 		if (!r) {
 			const struct bpf_program *en = tracer_entry_prog(&s->tr);
 			const struct bpf_program *ex = tracer_return_prog(&s->tr);
@@ -299,6 +374,8 @@ static int load_and_attach(struct session *s)
 	}
 	if (r)
 		return die(EXIT_BPF, "%s", err1[0] ? err1 : err);
+	if (s->guarded && unwind_guard_attach(&s->guard, &s->tr, err, sizeof(err)))
+		return die(EXIT_BPF, "unwind guard: %s", err);
 	if (s->att.method != ATTACH_MULTI)
 		fprintf(stderr, "selfprof-bpf: uprobe_multi unavailable (%s); "
 			"attached %zu perf uprobes instead\n", err1[0] ? err1 : "not tried",
@@ -344,6 +421,18 @@ static int setup_output(struct session *s)
 	return 0;
 }
 
+/* The BPF counters of the traced processes: calibration's hits are not theirs. */
+static void session_stats(void *ctx, uint64_t st[STAT__COUNT])
+{
+	struct session *s = ctx;
+
+	memset(st, 0, STAT__COUNT * sizeof(*st));
+	if (s->tr.skel)
+		tracer_stats(&s->tr, st);
+	for (int i = 0; i < STAT__COUNT; i++)
+		st[i] -= st[i] >= s->stat_base[i] ? s->stat_base[i] : st[i];
+}
+
 static void setup_procs(struct session *s)
 {
 	struct procs_opts po = {
@@ -352,6 +441,8 @@ static void setup_procs(struct session *s)
 		.uid = s->inv.uid,
 		.gid = s->inv.gid,
 		.extra_json = s->extra_json,
+		.stats = session_stats,
+		.stats_ctx = s,
 	};
 
 	snprintf(s->extra_json, sizeof(s->extra_json),
@@ -401,6 +492,12 @@ static int setup_loop(struct session *s)
 		return die(EXIT_BPF, "ring buffer: %s", strerror(errno));
 	s->drain.on_exit = on_exit_rec;
 	s->drain.ctx = s;
+	if (s->guarded && fixups_init(&s->fix, tracer_fixup_fd(&s->tr)))
+		return die(EXIT_BPF, "fixup ring buffer: %s", strerror(errno));
+	if (s->fix.rb) {
+		ev.data.fd = fixups_epoll_fd(&s->fix);
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	ev.data.fd = s->sigfd;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev);
 	ev.data.fd = drain_epoll_fd(&s->drain);
@@ -464,6 +561,7 @@ static void run_loop(struct session *s)
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.fd == s->sigfd)
 				handle_signals(s);
+		fixups_consume(&s->fix);	/* a stopped thread waits for it */
 		drain_consume(&s->drain);
 		/* -p: the target may exit without an exit record (untraced
 		 * meanwhile); check it is still there. */
@@ -474,16 +572,22 @@ static void run_loop(struct session *s)
 	drain_consume(&s->drain);
 }
 
-static void teardown(struct session *s)
+/* Returns whether a dump could not be written completely. */
+static bool teardown(struct session *s)
 {
 	uint64_t st[STAT__COUNT] = { 0 };
 	struct report rep = { 0 };
+	bool write_failed;
 
 	attach_release(&s->att);
-	if (s->tr.skel)
-		tracer_stats(&s->tr, st);
-	for (int i = 0; i < STAT__COUNT; i++)
-		st[i] -= st[i] >= s->stat_base[i] ? s->stat_base[i] : st[i];
+	unwind_guard_release(&s->guard);
+	fixups_free(&s->fix);
+	if (s->o->verbose && s->guarded)
+		fprintf(stderr, "selfprof-bpf: unwind guard: %llu stops, %llu stack slots "
+			"rewritten, %llu skipped, %llu failed\n",
+			(unsigned long long)s->fix.records, (unsigned long long)s->fix.written,
+			(unsigned long long)s->fix.skipped, (unsigned long long)s->fix.failed);
+	session_stats(s, st);
 	if (s->drain.rb)
 		drain_consume(&s->drain);
 	procs_finish(&s->procs);
@@ -494,11 +598,14 @@ static void teardown(struct session *s)
 	rep.attach_s = s->att.seconds;
 	rep.method = attach_method_name(s->att.method);
 	rep.npoints = s->nentries;
+	rep.ringbuf_bytes = s->o->ringbuf_bytes;
 	rep.verbose = s->o->verbose;
 	report_print(stderr, &rep);
+	write_failed = s->procs.nfailed > 0;
 	drain_free(&s->drain);
 	tracer_close(&s->tr);
 	procs_free(&s->procs);
+	return write_failed;
 }
 
 int main(int argc, char **argv)
@@ -537,6 +644,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	r = setup_output(&s);
+	r = r ?: setup_guard(&s);
 	r = r ?: collect_sites(&s);
 	r = r ?: load_and_attach(&s);
 	r = r ?: setup_correction(&s);
@@ -554,8 +662,9 @@ int main(int argc, char **argv)
 		run_loop(&s);
 		r = s.child_status;
 	}
-	if (s.tr.skel)
-		teardown(&s);
+	/* A dump cut short is our failure, unless the command failed too. */
+	if (s.tr.skel && teardown(&s) && r == 0)
+		r = EXIT_OUTPUT;
 	probes_free(&s.set);
 	exits_free(&s.exits);
 	free(s.offsets);

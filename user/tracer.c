@@ -58,6 +58,10 @@ int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 						      SP_BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(t->skel->progs.sp_return,
 						      SP_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.sp_unwind,
+						      SP_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.sp_rearm,
+						      SP_BPF_TRACE_UPROBE_MULTI);
 	}
 	if (ringbuf_bytes)
 		bpf_map__set_max_entries(t->skel->maps.rb, ringbuf_bytes);
@@ -92,6 +96,21 @@ const struct bpf_program *tracer_entry_prog(const struct tracer *t)
 const struct bpf_program *tracer_return_prog(const struct tracer *t)
 {
 	return t->skel->progs.sp_return;
+}
+
+const struct bpf_program *tracer_unwind_prog(const struct tracer *t)
+{
+	return t->skel->progs.sp_unwind;
+}
+
+const struct bpf_program *tracer_rearm_prog(const struct tracer *t)
+{
+	return t->skel->progs.sp_rearm;
+}
+
+int tracer_fixup_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.fixrb);
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)

@@ -28,7 +28,12 @@ void tracer_close(struct tracer *t);
 
 const struct bpf_program *tracer_entry_prog(const struct tracer *t);
 const struct bpf_program *tracer_return_prog(const struct tracer *t);
+/* The unwind guard's programs (unwind.h): an unwinder's entry, Rust's catch. */
+const struct bpf_program *tracer_unwind_prog(const struct tracer *t);
+const struct bpf_program *tracer_rearm_prog(const struct tracer *t);
 int tracer_ringbuf_fd(const struct tracer *t);
+/* The unwind guard's ring buffer of slots to rewrite (fixups.h). */
+int tracer_fixup_fd(const struct tracer *t);
 
 /* Record pid's probe hits (follow: its future children's too). */
 int tracer_trace_pid(struct tracer *t, pid_t pid, bool follow);

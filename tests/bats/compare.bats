@@ -82,6 +82,19 @@ check() {
 	assert_output $'2\ntiny'
 }
 
+@test "compare: --keep-going names each skipped dump, in file name order, then fails if none is left" {
+	local d=$BATS_TEST_TMPDIR/bad
+	mkdir -p "$d"
+	printf 'x' > "$d/b-0000002.mm_profdata"
+	printf 'y' > "$d/a-0000001.mm_profdata"
+	run "$SELFPROF" compare -k "$d" "$SELFPROF_ROOT/tests/data/tiny-all.mm_profdata" --json
+	assert_failure 1
+	assert_line --index 0 --regexp "^selfprof: compare: skipped $d/a-0000001.mm_profdata: $d/a-0000001.mm_profdata: not a "
+	assert_line --index 1 --regexp "^selfprof: compare: skipped $d/b-0000002.mm_profdata: "
+	assert_line --index 2 "selfprof: $d: no readable dump"
+	[ "${#lines[@]}" -eq 3 ]
+}
+
 @test "compare: two single dumps, same file twice: every delta is zero" {
 	local f=$SELFPROF_ROOT/tests/data/geom-incr2.mm_profdata
 	run "$SELFPROF" compare "$f" "$f" --json

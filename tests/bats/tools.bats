@@ -5,7 +5,7 @@ load tools_helper
 @test "selfprof --help lists every subcommand" {
 	run "$SELFPROF" --help
 	assert_success
-	for c in summarize diff dump crox flamegraph convert; do
+	for c in summarize diff dump crox flamegraph compare convert; do
 		assert_output --partial "  $c "
 	done
 }
@@ -25,7 +25,7 @@ load tools_helper
 }
 
 @test "every subcommand has --help and -h" {
-	for c in summarize diff dump crox flamegraph convert; do
+	for c in summarize diff dump crox flamegraph compare convert; do
 		run "$SELFPROF" "$c" --help
 		assert_success
 		assert_output --partial "Usage: selfprof $c"
@@ -188,7 +188,8 @@ for r, l in zip(rows, tsv):
 	for args in "summarize" "summarize --bogus $DATA/tiny-all.mm_profdata" "summarize --top x $DATA/tiny-all.mm_profdata" \
 		"summarize -p -3 $DATA/tiny-all.mm_profdata" "summarize --top" "dump" "dump a b" "dump -t x a" \
 		"crox" "crox --minimum-duration abc a" "flamegraph" "flamegraph a b" "flamegraph --svgx a" \
-		"convert a" "convert --format-version 7 a b" "diff a" "diff a b c" "diff --top z a b"; do
+		"convert a" "convert --format-version 7 a b" "diff a" "diff a b c" "diff --top z a b" \
+		"compare a" "compare --bogus a b" "compare a b -o"; do
 		run "$SELFPROF" $args
 		assert_failure 2
 		[ "${#lines[@]}" -eq 1 ] || fail "'$args' printed ${#lines[@]} lines"

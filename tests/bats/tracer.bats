@@ -30,11 +30,11 @@ query_counts() {
 }
 
 # Trace one compile that also writes rustc's own profile; the Query counts
-# of both must be equal for every label.
+# of both must be equal for every label. TRACER_OPTS: selfprof-bpf options.
 compare_counts() { # source file, extra rustc args...
 	local src=$1; shift
 	mkdir -p own ours
-	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --summary=none -o ours/ -- \
+	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --summary=none ${TRACER_OPTS:-} -o ours/ -- \
 		rustc -Z self-profile=own "$@" "$src"
 	echo "$output" | tail -5
 	[ "$status" -eq 0 ]
@@ -108,6 +108,76 @@ compare_counts() { # source file, extra rustc args...
 	[ "$(query_counts bad.mm_profdata | wc -l)" -gt 10 ]
 }
 
+# Failing compiles, each stopping rustc in a different phase; rustc raises
+# its fatal errors by unwinding through the probed frames.
+write_failing_cases() {
+	printf 'fn main() { let y = undefined_name; }\n' > unresolved.rs
+	printf 'fn main() { let mut v = vec![1]; let r = &v[0]; v.push(2); println!("{}", r); }\n' > borrow.rs
+	printf 'fn main() { let x = ; }\n' > syntax.rs
+	printf 'extern crate no_such_crate_xyz;\nfn main() {}\n' > nocrate.rs
+	printf 'const X: u8 = 255 + 1;\nfn main() { println!("{}", X); }\n' > consteval.rs
+	printf 'struct List { next: List }\nfn main() {}\n' > rectype.rs
+	printf 'trait T { fn f(&self); }\nstruct S;\nimpl T for S {}\nfn main() {}\n' > traititem.rs
+	cp "$FIX/typeerr.rs" .
+}
+
+# Every failing case exits as the untraced rustc does, with a valid dump.
+check_failing_cases() { # selfprof-bpf options...
+	write_failing_cases
+	for f in unresolved borrow syntax nocrate consteval rectype traititem typeerr; do
+		local want=0 got=0
+		rustc "$f.rs" -o "$f.bin" > /dev/null 2>&1 || want=$?
+		"$SELFPROF_BPF" --summary=none "$@" -o "$f.mm_profdata" -- \
+			rustc "$f.rs" -o "$f.bin" > "$f.log" 2>&1 || got=$?
+		echo "$f: untraced $want, traced $got"
+		[ "$want" -ne 0 ]
+		[ "$got" -eq "$want" ]
+		! grep -q "failed to initiate panic" "$f.log"
+		"$SELFPROF" summarize "$f.mm_profdata" > /dev/null
+	done
+}
+
+@test "failing compiles exit as without tracing (default)" {
+	check_failing_cases
+}
+
+@test "--returns=uret: failing compiles exit as without tracing (unwind guard)" {
+	check_failing_cases --returns=uret
+}
+
+@test "--returns=exits and --returns=auto: failing compiles exit as without tracing" {
+	check_failing_cases --returns=exits
+	check_failing_cases --returns=auto
+}
+
+@test "--returns=uret: every query's count equals rustc's own profile" {
+	cp "$FIX/geom.rs" .
+	TRACER_OPTS=--returns=uret compare_counts geom.rs --edition 2021 --crate-type lib -o libgeom.rlib
+}
+
+@test "--returns=uret: an ICE (-Z treat-err-as-bug) with RUST_BACKTRACE=1 as without tracing" {
+	cp "$FIX/typeerr.rs" .
+	export RUSTC_BOOTSTRAP=1 RUST_BACKTRACE=1
+	want=0
+	rustc -Z treat-err-as-bug=1 typeerr.rs > plain.log 2>&1 || want=$?
+	run "$SELFPROF_BPF" -v --summary=none --returns=uret -o ice.mm_profdata -- \
+		rustc -Z treat-err-as-bug=1 typeerr.rs
+	[ "$want" -eq 101 ]
+	[ "$status" -eq 101 ]
+	# the backtrace printed while frames carry return probes is complete
+	grep -E '^ +[0-9]+: ' plain.log | sed 's/0x[0-9a-f]*//' > want.txt
+	echo "$output" | grep -E '^ +[0-9]+: ' | sed 's/0x[0-9a-f]*//' > got.txt
+	[ -s want.txt ]
+	diff want.txt got.txt
+	[[ "$output" == *"unwind guard: "*" stops"* ]]
+	"$SELFPROF" summarize ice.mm_profdata > /dev/null
+}
+
+@test "--returns: bad value is a usage error" {
+	run "$SELFPROF_BPF" --returns=sometimes -- true
+	[ "$status" -eq 64 ]
+}
+
 @test "--keep-unwinding: a failing compile exits 1 as without tracing" {
 	cp "$FIX/typeerr.rs" .
 	run "$SELFPROF_BPF" --summary=none --keep-unwinding -o bad.mm_profdata -- rustc typeerr.rs
@@ -143,9 +213,9 @@ compare_counts() { # source file, extra rustc args...
 	done
 }
 
-@test "SIGINT mid-compile: forwarded, dump still valid" {
+sigint_mid_compile() { # selfprof-bpf options...
 	cp "$FIX/hello.rs" .
-	"$SELFPROF_BPF" --summary=none -o int.mm_profdata -- rustc hello.rs -o hello 2> err.txt &
+	"$SELFPROF_BPF" --summary=none "$@" -o int.mm_profdata -- rustc hello.rs -o hello 2> err.txt &
 	pid=$!
 	for i in $(seq 300); do [ -s int.mm_profdata ] && break; sleep 0.01; done
 	sleep 0.05
@@ -154,7 +224,16 @@ compare_counts() { # source file, extra rustc args...
 	wait "$pid" || status=$?
 	[ "$status" -ne 0 ]
 	grep -q "wrote int.mm_profdata" err.txt
+	! grep -q "failed to initiate panic" err.txt
 	"$SELFPROF" summarize int.mm_profdata > /dev/null
+}
+
+@test "SIGINT mid-compile: forwarded, dump still valid" {
+	sigint_mid_compile
+}
+
+@test "--returns=uret: SIGINT mid-compile: forwarded, dump still valid" {
+	sigint_mid_compile --returns=uret
 }
 
 @test "-p PID: follows a running process until it exits" {
@@ -196,7 +275,7 @@ compare_counts() { # source file, extra rustc args...
 	for i in $(seq 50); do
 		bpftool -j prog show | python3 -c '
 import json, sys
-progs = [p for p in json.load(sys.stdin) if p.get("name") in ("sp_entry", "sp_return")]
+progs = [p for p in json.load(sys.stdin) if p.get("name") in ("sp_entry", "sp_return", "sp_unwind", "sp_rearm")]
 sys.exit(1 if any(not p.get("pids") for p in progs) else 0)' && return 0
 		sleep 0.1
 	done

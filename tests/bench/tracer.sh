@@ -35,20 +35,23 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 compile_bench() { # name, rustc args...
 	local name=$1; shift
 	echo "== tracer: compile of $name (debug), $rounds interleaved rounds, median wall ms"
-	: > plain.t; : > zsp.t; : > bpf.t; : > uret.t
+	: > plain.t; : > zsp.t; : > bpf.t; : > uret.t; : > exits.t
 	for r in $(seq "$rounds"); do
 		rm -rf zsp out; mkdir -p zsp out
 		ms rustc "$@" >> plain.t
 		ms env RUSTC_BOOTSTRAP=1 rustc -Z self-profile=zsp "$@" >> zsp.t
 		ms "$BPF" --summary=none -o out/ -- rustc "$@" >> bpf.t
-		ms "$BPF" --summary=none --uretprobes -o out/ -- rustc "$@" >> uret.t
+		ms "$BPF" --summary=none --returns=uret -o out/ -- rustc "$@" >> uret.t
+		ms "$BPF" --summary=none --returns=exits -o out/ -- rustc "$@" >> exits.t
 	done
-	local p z b u
+	local p z b u x
 	p=$(median < plain.t) z=$(median < zsp.t) b=$(median < bpf.t) u=$(median < uret.t)
+	x=$(median < exits.t)
 	echo "  plain_ms $p"
 	echo "  self_profile_ms $z ratio $(awk "BEGIN { printf \"%.2f\", $z / $p }")"
-	echo "  selfprof_bpf_ms $b ratio $(awk "BEGIN { printf \"%.2f\", $b / $p }") (exit-site probes, default; includes startup)"
-	echo "  selfprof_bpf_uretprobes_ms $u ratio $(awk "BEGIN { printf \"%.2f\", $u / $p }") (--uretprobes)"
+	echo "  selfprof_bpf_ms $b ratio $(awk "BEGIN { printf \"%.2f\", $b / $p }") (default; includes startup)"
+	echo "  selfprof_bpf_uretprobes_ms $u ratio $(awk "BEGIN { printf \"%.2f\", $u / $p }") (--returns=uret: return probes + unwind guard)"
+	echo "  selfprof_bpf_exits_ms $x ratio $(awk "BEGIN { printf \"%.2f\", $x / $p }") (--returns=exits: a uprobe on each ret)"
 }
 compile_bench hello.rs --edition 2021 hello.rs -o hello
 rs=/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs

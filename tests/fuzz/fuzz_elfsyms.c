@@ -3,7 +3,8 @@
  * libFuzzer target for probe discovery's ELF side (user/probes.c,
  * elfsyms.c, demangle.c): the input bytes are an ELF object, as
  * librustc_driver or its debug file would be. Built by `make fuzz` with
- * clang -fsanitize=fuzzer,address,undefined; seeds in tests/fuzz/corpus-elfsyms/.
+ * clang -fsanitize=fuzzer,address,undefined; seeds in tests/fuzz/corpus-elfsyms/
+ * (made by tests/fuzz/make-elfsyms-seeds.sh).
  *
  * The bytes go to a memfd, so probes_discover_ex reads them through
  * /proc/self/fd/N like any library path. realpath() fails on a memfd,

@@ -5,10 +5,13 @@
  * relative includes.
  */
 #include <math.h>
+#include <sys/stat.h>
 #include <unistd.h>	/* test.h uses getpid() before including it */
 
 #include "test.h"
 
+#include "../../tools/selfprof/cli.h"
+#include "../../tools/selfprof/dumpset.h"
 #include "../../tools/selfprof/fmt.h"
 #include "../../tools/selfprof/lanes.h"
 #include "../../tools/selfprof/stacks.h"
@@ -436,4 +439,60 @@ TEST(lanes_span_instants_but_not_integers)
 	spt_lanes_free(&l);
 	sp_reader_close(r);
 	unlink(path);
+}
+
+/* dir/name: the nested profile, or (good == 0) a file that is not one. */
+static int put_dump(const char *dir, const char *name, int good)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (good)
+		return write_nested_profile(path);
+	f = fopen(path, "w");
+	return f && fputs("junk", f) >= 0 && !fclose(f) ? 0 : -1;
+}
+
+static void remove_dumps(const char *dir, const char *const *names, size_t n)
+{
+	char path[600];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* The loading that diff and compare share: crates, file names, skipped dumps. */
+TEST(dumpset_groups_by_crate_and_keeps_going)
+{
+	static const char *const names[] = { "b-0000003.mm_profdata", "a-0000002.mm_profdata",
+		"a-0000001.mm_profdata", "a-0x-0000004.mm_profdata", "notes.txt" };
+	const struct spt_dumpset_opts keep = { .keep_going_cmd = "unit", .read_by_name = true };
+	const char *dir = t_tmp("dumps");
+	struct spt_dumpset set;
+
+	REQUIRE(!mkdir(dir, 0700));
+	for (size_t i = 0; i < 5; i++)
+		REQUIRE(!put_dump(dir, names[i], i < 3));
+	REQUIRE(!spt_dumpset_load(&set, dir, &keep));
+	CHECK(set.is_dir);
+	CHECK_EQ_U64(set.ndumps, 3);	/* notes.txt is no dump, a-0x-... unreadable */
+	REQUIRE(set.ncrates == 2);
+	CHECK_STR(set.crates[0].name, "a");
+	REQUIRE(set.crates[0].ndumps == 2);
+	CHECK_STR(set.crates[0].files[0], "a-0000001.mm_profdata");
+	CHECK_STR(set.crates[0].files[1], "a-0000002.mm_profdata");
+	CHECK_STR(set.crates[1].name, "b");
+	CHECK_EQ_U64(set.crates[0].summary->num_events, 2 * set.crates[1].summary->num_events);
+	CHECK_EQ_U64(set.combined->num_events, 3 * set.crates[1].summary->num_events);
+	REQUIRE(set.nskipped == 1);
+	CHECK(strstr(set.skipped[0], "/a-0x-0000004.mm_profdata: ") != NULL);
+	spt_dumpset_free(&set);
+	/* Without keep-going, an unreadable dump fails the whole side. */
+	CHECK_EQ_U64(spt_dumpset_load(&set, dir, NULL), SPT_EXIT_FAIL);
+	spt_dumpset_free(&set);
+	remove_dumps(dir, names, 5);
 }

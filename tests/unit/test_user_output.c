@@ -2,12 +2,15 @@
 /* Unit tests of the loader's helpers that need no BPF: output naming,
  * crate names from rustc command lines, exit codes, command lookup. */
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "test.h"
 #include "child.h"
 #include "output.h"
+#include "probes.h"
 #include "procs.h"
+#include "selfprof.h"
 
 /* A NUL-separated argument list from a literal with '|' separators. */
 static size_t args_of(const char *s, char *buf, size_t size)
@@ -153,4 +156,113 @@ TEST(relative_times)
 {
 	CHECK_EQ_U64(procs_rel_time(1500, 1000), 500);
 	CHECK_EQ_U64(procs_rel_time(900, 1000), 0);
+}
+
+/* Run-wide counters as the loader's BPF stats would give them. */
+static void fake_stats(void *ctx, uint64_t st[STAT__COUNT])
+{
+	memset(st, 0, STAT__COUNT * sizeof(*st));
+	st[STAT_LOST] = 7;
+	st[STAT_UNWOUND] = 3;
+}
+
+/* The metadata JSON a reader sees now (the later entry wins). */
+static void read_meta(const char *path, uint64_t *events, char *json, size_t size)
+{
+	struct sp_reader *r = NULL;
+	struct sp_error err = { 0 };
+
+	json[0] = 0;
+	*events = UINT64_MAX;
+	if (sp_reader_open(&r, path, &err))
+		return;
+	*events = sp_reader_num_events(r);
+	snprintf(json, size, "%s", sp_reader_metadata(r)->json);
+	sp_reader_close(r);
+}
+
+TEST(procs_final_metadata_has_totals)
+{
+	static struct rec_exec ex = { .type = REC_EXEC, .pid = 4242, .time = 1000 };
+	struct probe_point pt = { .label = "typeck", .kind = SP_KIND_QUERY };
+	struct probe_set set = { .points = &pt, .n = 1 };
+	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_QUERY,
+				   .pid = 4242, .tid = 4242, .start = 2000, .end = 3000 };
+	const char *f = t_tmp("procs.mm_profdata");
+	struct output_spec out;
+	struct procs_opts po = { .set = &set, .out = &out, .uid = geteuid(), .gid = getegid(),
+				 .extra_json = "\"tool\": \"t\"", .stats = fake_stats };
+	struct procs ps;
+	uint64_t n;
+	char json[4096];
+
+	output_spec_init(&out, f);
+	procs_init(&ps, &po);
+	memcpy(ex.args, "rustc\0a.rs", 11);
+	ex.args_len = 11;
+	procs_exec(&ps, &ex);
+	procs_interval(&ps, &iv);
+	iv.id = 5;		/* no such probe: counted, not written */
+	procs_interval(&ps, &iv);
+	/* before the end: the early metadata, a valid prefix */
+	read_meta(f, &n, json, sizeof(json));
+	CHECK(strstr(json, "\"tool\": \"t\"") != NULL);
+	CHECK(strstr(json, "metadata_final") == NULL);
+	procs_exit(&ps, 4242, SIGKILL);
+	read_meta(f, &n, json, sizeof(json));
+	CHECK_EQ_U64(n, 1);
+	CHECK(strstr(json, "\"tool\": \"t\"") != NULL);
+	CHECK(strstr(json, "\"metadata_final\": true, \"events_written\": 1, "
+		      "\"events_dropped\": 1,") != NULL);
+	CHECK(strstr(json, "\"lost_events_run\": 7,") != NULL);
+	CHECK(strstr(json, "\"unwound_frames_run\": 3,") != NULL);
+	CHECK(strstr(json, "\"process_end\": \"signal\", \"exit_code\": -1, \"signal\": 9") != NULL);
+	REQUIRE(ps.ndumps == 1);
+	CHECK_EQ_U64(ps.dumps[0].events, 1);
+	CHECK(!ps.dumps[0].failed);
+	CHECK_EQ_U64(ps.nfailed, 0);
+	procs_free(&ps);
+	unlink(f);
+}
+
+TEST(procs_exit_code_and_still_running)
+{
+	static struct rec_exec ex = { .type = REC_EXEC, .pid = 77, .time = 10 };
+	struct probe_point pt = { .label = "a", .kind = SP_KIND_GENERIC_ACTIVITY };
+	struct probe_set set = { .points = &pt, .n = 1 };
+	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_GENERIC_ACTIVITY,
+				   .pid = 77, .tid = 78, .start = 20, .end = 30 };
+	const char *dir = t_tmp("procs-dir/");
+	struct output_spec out;
+	struct procs_opts po = { .set = &set, .out = &out, .uid = geteuid(), .gid = getegid(),
+				 .extra_json = "" };
+	struct procs ps;
+	uint64_t n;
+	char json[4096];
+
+	mkdir(dir, 0755);
+	output_spec_init(&out, dir);
+	procs_init(&ps, &po);
+	memcpy(ex.args, "rustc\0b.rs", 11);
+	ex.args_len = 11;
+	procs_exec(&ps, &ex);
+	procs_interval(&ps, &iv);
+	procs_exit(&ps, 77, 3 << 8);
+	ex.pid = iv.pid = 78;
+	procs_exec(&ps, &ex);
+	procs_interval(&ps, &iv);
+	procs_finish(&ps);	/* tracing stopped with 78 still running */
+	REQUIRE(ps.ndumps == 2);
+	read_meta(ps.dumps[0].path, &n, json, sizeof(json));
+	CHECK_EQ_U64(n, 1);
+	CHECK(strstr(json, "\"process_end\": \"exit\", \"exit_code\": 3, \"signal\": 0") != NULL);
+	CHECK(strstr(json, "\"lost_events_run\": 0,") != NULL);	/* no stats callback */
+	CHECK(strstr(json, "\"metadata_final\"") != NULL);
+	CHECK(strstr(json, ", ,") == NULL && strstr(json, "{,") == NULL);	/* no tool members */
+	read_meta(ps.dumps[1].path, &n, json, sizeof(json));
+	CHECK(strstr(json, "\"process_end\": \"running\"") != NULL);
+	for (size_t i = 0; i < ps.ndumps; i++)
+		unlink(ps.dumps[i].path);
+	procs_free(&ps);
+	rmdir(dir);
 }

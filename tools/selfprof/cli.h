@@ -78,6 +78,7 @@ int spt_cmd_diff(int argc, char **argv);
 int spt_cmd_dump(int argc, char **argv);
 int spt_cmd_crox(int argc, char **argv);
 int spt_cmd_flamegraph(int argc, char **argv);
+int spt_cmd_compare(int argc, char **argv);
 int spt_cmd_convert(int argc, char **argv);
 
 #endif

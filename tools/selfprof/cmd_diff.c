@@ -460,10 +460,10 @@ static int run_diff(const char *base_path, const char *new_path, const struct di
 	struct spt_dumpset base, new_;
 	struct sp_diff *d = NULL;
 	struct sp_error err = { 0 };
-	int rc = spt_dumpset_load(&base, base_path);
+	int rc = spt_dumpset_load(&base, base_path, NULL);
 
 	if (!rc)
-		rc = spt_dumpset_load(&new_, new_path);
+		rc = spt_dumpset_load(&new_, new_path, NULL);
 	else
 		new_ = (struct spt_dumpset){ 0 };
 	if (!rc && sp_diff_summaries(base.combined, new_.combined, &d, &err))

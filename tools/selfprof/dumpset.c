@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Profiles of one side of a diff, grouped by crate; see dumpset.h. */
+/* Profiles of one side of a diff or compare, grouped by crate; see dumpset.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -11,8 +11,14 @@
 #include "dumpset.h"
 #include "summary_merge.h"
 
-struct path_list {
-	char **paths;
+/* A dump file; summary NULL until read (or when it cannot be). */
+struct dump {
+	char *path;
+	struct sp_summary *summary;
+};
+
+struct dump_list {
+	struct dump *v;
 	size_t n, cap;
 };
 
@@ -30,39 +36,47 @@ static int is_dump_name(const char *name)
 	return 0;
 }
 
-/* Append p (malloc'ed, now owned by the list); frees p on failure. */
-static int path_list_push(struct path_list *l, char *p)
+/* Append path (malloc'ed, now owned by the list); frees it on failure. */
+static int dump_list_push(struct dump_list *l, char *path)
 {
-	char **v = p ? spt_grow(l->paths, l->n, &l->cap, sizeof(*v), 16) : NULL;
+	struct dump *v = path ? spt_grow(l->v, l->n, &l->cap, sizeof(*v), 16) : NULL;
 
 	if (!v) {
-		free(p);
+		free(path);
 		return -1;
 	}
-	l->paths = v;
-	l->paths[l->n++] = p;
+	l->v = v;
+	l->v[l->n++] = (struct dump){ .path = path };
 	return 0;
 }
 
-static int path_list_add(struct path_list *l, const char *dir, const char *name)
+static int dump_list_add(struct dump_list *l, const char *dir, const char *name)
 {
 	char *p;
 
 	if (asprintf(&p, "%s/%s", dir, name) < 0)
 		return -1;
-	return path_list_push(l, p);
+	return dump_list_push(l, p);
 }
 
-static void path_list_free(struct path_list *l)
+static void dump_list_free(struct dump_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->paths[i]);
-	free(l->paths);
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		if (l->v[i].summary)
+			sp_summary_free(l->v[i].summary);
+	}
+	free(l->v);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const struct dump *)a)->path, ((const struct dump *)b)->path);
 }
 
 static int cmp_crate_then_path(const void *a, const void *b)
 {
-	const char *pa = *(char *const *)a, *pb = *(char *const *)b;
+	const char *pa = ((const struct dump *)a)->path, *pb = ((const struct dump *)b)->path;
 	char ca[256], cb[256];
 	int c;
 
@@ -72,18 +86,19 @@ static int cmp_crate_then_path(const void *a, const void *b)
 	return c ? c : strcmp(pa, pb);
 }
 
-/* Every dump in dir, sorted by crate name then path. */
-static int list_dumps(const char *dir, struct path_list *l)
+/* Every dump in dir, in the order they are to be read (see read_by_name). */
+static int list_dumps(const char *dir, struct dump_list *l, const struct spt_dumpset_opts *o)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
 	if (!d) {
-		spt_error(dir, "cannot open directory: %s", strerror(errno));
+		spt_error(dir, "%s: %s", o->list_failed ? o->list_failed : "cannot open directory",
+			  strerror(errno));
 		return SPT_EXIT_FAIL;
 	}
 	while ((e = readdir(d)))
-		if (is_dump_name(e->d_name) && path_list_add(l, dir, e->d_name)) {
+		if (is_dump_name(e->d_name) && dump_list_add(l, dir, e->d_name)) {
 			closedir(d);
 			return spt_out_of_memory(dir);
 		}
@@ -92,64 +107,136 @@ static int list_dumps(const char *dir, struct path_list *l)
 		spt_error(dir, "no .mm_profdata files in this directory");
 		return SPT_EXIT_FAIL;
 	}
-	qsort(l->paths, l->n, sizeof(*l->paths), cmp_crate_then_path);
+	qsort(l->v, l->n, sizeof(*l->v), o->read_by_name ? cmp_path : cmp_crate_then_path);
 	return 0;
 }
 
-static void free_summaries(struct sp_summary **v, size_t n)
+/* A dump that cannot be read: fails the load, or is recorded (keep-going). */
+static int skip_dump(struct spt_dumpset *set, const char *path, const struct sp_error *err,
+		     const struct spt_dumpset_opts *o)
 {
-	for (size_t i = 0; i < n; i++)
-		sp_summary_free(v[i]);
-	free(v);
+	char line[1024];	/* compare's warnings were always cut there */
+	char **v;
+
+	if (!o->keep_going_cmd)
+		return spt_lib_error(path, err);
+	snprintf(line, sizeof(line), "%s: %s", path, err->msg[0] ? err->msg : "cannot read");
+	spt_error(o->keep_going_cmd, "skipped %s", line);
+	v = realloc(set->skipped, (set->nskipped + 1) * sizeof(*v));
+	if (!v)
+		return spt_out_of_memory(set->path);
+	set->skipped = v;
+	v[set->nskipped] = strdup(line);
+	return v[set->nskipped++] ? 0 : spt_out_of_memory(set->path);
 }
 
-/* Summarize paths[0..n) (one crate) and sum them into crate->summary. */
-static int load_crate(struct spt_crate *crate, char *const *paths, size_t n)
+/* Drop the dumps left unread (skipped) from the list. */
+static void drop_unread(struct dump_list *l)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].summary)
+			l->v[kept++] = l->v[i];
+		else
+			free(l->v[i].path);
+	l->n = kept;
+}
+
+/* Summarize every listed dump, in list order. */
+static int read_dumps(struct spt_dumpset *set, struct dump_list *l, const struct spt_dumpset_opts *o)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		struct sp_error err = { 0 };
+
+		if (sp_summarize_file(l->v[i].path, &l->v[i].summary, &err)) {
+			l->v[i].summary = NULL;
+			rc = skip_dump(set, l->v[i].path, &err, o);
+		}
+	}
+	if (rc)
+		return rc;
+	drop_unread(l);
+	set->ndumps = l->n;
+	if (!l->n) {	/* only with keep-going: every dump was skipped */
+		spt_error(set->path, "no readable dump");
+		return SPT_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The dumps' file names, for compare's report. */
+static int set_file_names(struct spt_crate *crate, const struct dump *dumps, size_t n)
+{
+	crate->files = calloc(n, sizeof(*crate->files));
+	if (!crate->files)
+		return -1;
+	crate->ndumps = n;
+	for (size_t i = 0; i < n; i++)
+		if (!(crate->files[i] = strdup(file_name(dumps[i].path))))
+			return -1;
+	return 0;
+}
+
+static int sum_dumps(struct spt_crate *crate, const struct dump *dumps, size_t n)
 {
 	struct sp_summary **parts = calloc(n, sizeof(*parts));
-	struct sp_error err = { 0 };
-	char name[256];
 
 	if (!parts)
-		return SPT_EXIT_FAIL;
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (sp_summarize_file(paths[i], &parts[i], &err)) {
-			free_summaries(parts, i);
-			return spt_lib_error(paths[i], &err);
-		}
-	sp_crate_from_path(paths[0], name, sizeof(name));
-	crate->name = strdup(name);
-	crate->ndumps = n;
+		parts[i] = dumps[i].summary;
 	crate->summary = spt_summary_merge(parts, n);
-	free_summaries(parts, n);
-	if (!crate->name || !crate->summary)
-		return spt_out_of_memory(paths[0]);
+	free(parts);
+	return crate->summary ? 0 : -1;
+}
+
+/* dumps[0..n), all of one crate, as that crate. */
+static int make_crate(struct spt_crate *crate, const struct dump *dumps, size_t n)
+{
+	char name[256];
+
+	sp_crate_from_path(dumps[0].path, name, sizeof(name));
+	crate->name = strdup(name);
+	if (!crate->name || set_file_names(crate, dumps, n) || sum_dumps(crate, dumps, n))
+		return spt_out_of_memory(dumps[0].path);
 	return 0;
 }
 
-/* How many paths from i on share paths[i]'s crate. */
-static size_t same_crate_run(const struct path_list *l, size_t i)
+/* How many dumps from i on share dumps[i]'s crate. */
+static size_t same_crate_run(const struct dump_list *l, size_t i)
 {
 	char first[256], other[256];
 	size_t j = i + 1;
 
-	sp_crate_from_path(l->paths[i], first, sizeof(first));
+	sp_crate_from_path(l->v[i].path, first, sizeof(first));
 	for (; j < l->n; j++) {
-		sp_crate_from_path(l->paths[j], other, sizeof(other));
+		sp_crate_from_path(l->v[j].path, other, sizeof(other));
 		if (strcmp(first, other))
 			break;
 	}
 	return j - i;
 }
 
-static int load_crates(struct spt_dumpset *set, const struct path_list *l)
+static int make_crates(struct spt_dumpset *set, struct dump_list *l)
 {
+	/* The dumps may have been read in name order (read_by_name). */
+	qsort(l->v, l->n, sizeof(*l->v), cmp_crate_then_path);
 	set->crates = calloc(l->n, sizeof(*set->crates));
 	if (!set->crates)
 		return spt_out_of_memory(set->path);
 	for (size_t i = 0; i < l->n;) {
 		size_t run = same_crate_run(l, i);
-		int rc = load_crate(&set->crates[set->ncrates++], l->paths + i, run);
+		int rc = make_crate(&set->crates[set->ncrates++], l->v + i, run);
 
 		if (rc)
 			return rc;
@@ -171,34 +258,43 @@ static int combine(struct spt_dumpset *set)
 	return set->combined ? 0 : -1;
 }
 
-int spt_dumpset_load(struct spt_dumpset *set, const char *path)
+int spt_dumpset_load(struct spt_dumpset *set, const char *path,
+		     const struct spt_dumpset_opts *opts)
 {
-	struct path_list l = { 0 };
+	static const struct spt_dumpset_opts defaults;
+	const struct spt_dumpset_opts *o = opts ? opts : &defaults;
+	struct dump_list l = { 0 };
 	struct stat st;
 	int rc;
 
 	*set = (struct spt_dumpset){ .path = path };
 	set->is_dir = !stat(path, &st) && S_ISDIR(st.st_mode);
 	if (set->is_dir)
-		rc = list_dumps(path, &l);
-	else if (path_list_push(&l, strdup(path)))
-		rc = SPT_EXIT_FAIL;
+		rc = list_dumps(path, &l, o);
+	else if (dump_list_push(&l, strdup(path)))
+		rc = spt_out_of_memory(path);
 	else
 		rc = 0;
-	if (!rc)
-		rc = load_crates(set, &l);
+	rc = rc ?: read_dumps(set, &l, o);
+	rc = rc ?: make_crates(set, &l);
 	if (!rc && combine(set))
 		rc = spt_out_of_memory(path);
-	path_list_free(&l);
+	dump_list_free(&l);
 	return rc;
 }
 
 void spt_dumpset_free(struct spt_dumpset *set)
 {
 	for (size_t i = 0; i < set->ncrates; i++) {
+		for (size_t j = 0; j < set->crates[i].ndumps; j++)
+			free(set->crates[i].files[j]);
+		free(set->crates[i].files);
 		free(set->crates[i].name);
 		spt_summary_merged_free(set->crates[i].summary);
 	}
+	for (size_t i = 0; i < set->nskipped; i++)
+		free(set->skipped[i]);
+	free(set->skipped);
 	free(set->crates);
 	spt_summary_merged_free(set->combined);
 	*set = (struct spt_dumpset){ 0 };

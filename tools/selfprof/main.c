@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "compare.h"
 
 struct subcommand {
 	const char *name;
@@ -22,7 +21,7 @@ static const struct subcommand subcommands[] = {
 	{ "dump", spt_cmd_dump, "every event as tab-separated text" },
 	{ "crox", spt_cmd_crox, "Chrome trace JSON (chrome://tracing, Perfetto)" },
 	{ "flamegraph", spt_cmd_flamegraph, "folded stacks, or an SVG flame graph with --svg" },
-	{ "compare", cmd_compare, "two builds side by side, crate by crate: HTML report or --json" },
+	{ "compare", spt_cmd_compare, "two builds side by side, crate by crate: HTML report or --json" },
 	{ "convert", spt_cmd_convert, "rewrite a profile as format version 9 (or 8), gzip or not" },
 };
 
