@@ -274,3 +274,18 @@ PY
 	assert_failure 1
 	assert_output --regexp '^selfprof: /nonexistent-dir/x: cannot create: '
 }
+
+@test "option errors name the option: unknown, missing value, value not taken" {
+	run "$SELFPROF" diff --json=1 a b
+	assert_failure 2
+	assert_output "selfprof: diff: option '--json' takes no value (see 'selfprof diff --help')"
+	run "$SELFPROF" dump --bogus=3 x
+	assert_failure 2
+	assert_output --partial "unknown option '--bogus=3'"
+	run "$SELFPROF" summarize -Z x
+	assert_failure 2
+	assert_output --partial "unknown option '-Z'"
+	run "$SELFPROF" summarize --top
+	assert_failure 2
+	assert_output --partial "option '--top' needs a value"
+}

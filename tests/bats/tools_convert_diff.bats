@@ -136,3 +136,15 @@ assert d["new_total_ns"] == tot("hello-1.96-debian") + tot("geom-incr2") + tot("
 	assert_failure 1
 	assert_output "selfprof: $BATS_TEST_TMPDIR/empty: no .mm_profdata files in this directory"
 }
+
+@test "diff of directories leaves out cargo's ___ target-info probe dumps" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p base new
+	cp "$DATA/geom-incr2.mm_profdata" base/geom-0000001.mm_profdata
+	cp "$DATA/geom-threads8.mm_profdata" new/geom-0000002.mm_profdata
+	printf 'MMPD' > new/___-0000003.mm_profdata	# rustc may leave it without strings
+	run "$SELFPROF" diff base new
+	assert_success
+	refute_output --partial '___'
+	assert_output --partial 'geom'
+}

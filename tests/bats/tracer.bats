@@ -101,8 +101,8 @@ compare_counts() { # source file, extra rustc args...
 @test "a failing compile (type error) still leaves a valid dump" {
 	cp "$FIX/typeerr.rs" .
 	run "$SELFPROF_BPF" --summary=none -o bad.mm_profdata -- rustc typeerr.rs
-	# 1 as without tracing (rustc unwinds from `analysis`, which has no
-	# return probe: user/exits.h)
+	# 1 as without tracing: rustc unwinds from `analysis` through probed
+	# frames (return probes: the unwind guard, user/unwind_guard.h)
 	[ "$status" -eq 1 ]
 	"$SELFPROF" summarize bad.mm_profdata > /dev/null
 	[ "$(query_counts bad.mm_profdata | wc -l)" -gt 10 ]
@@ -226,6 +226,24 @@ sigint_mid_compile() { # selfprof-bpf options...
 	grep -q "wrote int.mm_profdata" err.txt
 	! grep -q "failed to initiate panic" err.txt
 	"$SELFPROF" summarize int.mm_profdata > /dev/null
+}
+
+@test "cargo build with a type error in one crate: cargo's exit status, dumps valid" {
+	command -v cargo >/dev/null || skip "cargo not installed"
+	cp -r "$FIX/cargo-ws" ws
+	cd ws
+	printf '\npub fn broken() -> u32 { "not a number" }\n' >> cli/src/main.rs
+	want=0
+	cargo build --offline --quiet > /dev/null 2>&1 || want=$?
+	cargo clean --offline --quiet
+	run "$SELFPROF_BPF" -v --summary=none -o dumps/ -- cargo build --offline --quiet
+	echo "$output" | tail -5
+	[ "$want" -ne 0 ]
+	[ "$status" -eq "$want" ]
+	[[ "$output" != *"failed to initiate panic"* ]]
+	for f in dumps/*.mm_profdata; do
+		"$SELFPROF" summarize "$f" > /dev/null
+	done
 }
 
 @test "SIGINT mid-compile: forwarded, dump still valid" {

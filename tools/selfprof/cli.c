@@ -60,10 +60,15 @@ int spt_bad_value(const char *cmd, const char *opt, const char *what, const char
 int spt_bad_option(const char *cmd, int opt, char **argv)
 {
 	const char *arg = argv[optind - 1];
+	const char *eq = strchr(arg, '=');
 
 	if (opt == ':')
 		return spt_usage_error(cmd, "option '%s' needs a value", arg);
-	if (optopt && optopt != '?')
+	/* A known long option given a value it does not take: getopt sets
+	 * optopt to that option's code, which is no text to show. */
+	if (!strncmp(arg, "--", 2) && eq && optopt)
+		return spt_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - arg), arg);
+	if (optopt > ' ' && optopt < 127 && strncmp(arg, "--", 2))
 		return spt_usage_error(cmd, "unknown option '-%c'", optopt);
 	return spt_usage_error(cmd, "unknown option '%s'", arg);
 }

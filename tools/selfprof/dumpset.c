@@ -2,6 +2,7 @@
 /* Profiles of one side of a diff or compare, grouped by crate; see dumpset.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,6 +87,17 @@ static int cmp_crate_then_path(const void *a, const void *b)
 	return c ? c : strcmp(pa, pb);
 }
 
+/* cargo asks rustc about the target with `rustc - --crate-name ___ --print=...`;
+ * with -Z self-profile in RUSTFLAGS that run leaves a dump too (sometimes
+ * without its strings). It is no crate of the build: leave it out. */
+static bool is_cargo_probe(const char *file)
+{
+	char crate[8];
+
+	sp_crate_from_path(file, crate, sizeof(crate));
+	return !strcmp(crate, "___");
+}
+
 /* Every dump in dir, in the order they are to be read (see read_by_name). */
 static int list_dumps(const char *dir, struct dump_list *l, const struct spt_dumpset_opts *o)
 {
@@ -98,7 +110,8 @@ static int list_dumps(const char *dir, struct dump_list *l, const struct spt_dum
 		return SPT_EXIT_FAIL;
 	}
 	while ((e = readdir(d)))
-		if (is_dump_name(e->d_name) && dump_list_add(l, dir, e->d_name)) {
+		if (is_dump_name(e->d_name) && !is_cargo_probe(e->d_name) &&
+		    dump_list_add(l, dir, e->d_name)) {
 			closedir(d);
 			return spt_out_of_memory(dir);
 		}
