@@ -233,3 +233,19 @@ wait_dump() { # dir tpid
 	[ "$(stat -c %u:%g "$f")" = "65534:65534" ]
 	[ "$(events_of "$f")" -gt 0 ]
 }
+
+@test "a cargo build's end report: crates by self time, then one table summed over them" {
+	cp -r "$FIX/cargo-ws" ws
+	cd ws
+	run "$SELFPROF_BPF" -o "$W/dumps/" -- cargo build -q
+	[ "$status" -eq 0 ]
+	[ "$(ls "$W"/dumps/*.mm_profdata | wc -l)" -eq 2 ]
+	echo "$output" | grep -q '^== 2 crates by self time ==$'
+	echo "$output" | grep -Eq '^\| cli +\| [0-9.]+(ns|µs|ms|s) +\| [0-9.]+ +\| [0-9]+ +\| .*/dumps/cli-[0-9]+\.mm_profdata'
+	echo "$output" | grep -Eq '^\| shapes +\|'
+	echo "$output" | grep -q '^== all 2 crates: queries and activities summed ==$'
+	# the summed table counts typeck over both crates: compare with the dumps
+	want=$(for f in "$W"/dumps/*.mm_profdata; do "$SELFPROF" summarize --tsv "$f"; done |
+		awk -F'\t' '$1 == "typeck" { n += $4 } END { print n }')
+	echo "$output" | grep -Eq "^\| typeck \.* +\| .* \| $want +\|$"
+}
