@@ -7,10 +7,9 @@
 #include "procs.h"
 #include "report.h"
 #include "selfprof.h"
-#include "../tools/selfprof/fmt.h"
+#include "../tools/selfprof/crates_table.h"
 #include "../tools/selfprof/summary_merge.h"
 #include "../tools/selfprof/summary_table.h"
-#include "../tools/selfprof/table.h"
 
 /* The dumps that have events, in the order written. */
 static size_t dumps_with_events(const struct procs *ps, const struct dump **out)
@@ -33,46 +32,24 @@ static size_t rows_for(const struct report *r)
 	return r->summary == REPORT_TOP ? REPORT_TOP_ROWS : 0;
 }
 
-struct crate_row {
-	const struct dump *dump;
-	const struct sp_summary *s;
-	int64_t self;
-};
-
-static int cmp_crate_rows(const void *a, const void *b)
-{
-	const struct crate_row *x = a, *y = b;
-
-	if (x->self != y->self)
-		return x->self > y->self ? -1 : 1;
-	return strcmp(crate_of(x->dump), crate_of(y->dump));
-}
-
 /* One row per crate (rustc process), slowest first: where a build's time went. */
-static void print_crates(FILE *out, const struct report *r, struct crate_row *rows, size_t n)
+static void print_crates(FILE *out, const struct report *r, const struct dump **dumps,
+			 struct sp_summary **parts, size_t n)
 {
-	static const char *const title[] = { "Crate", "Self time", "% of all", "Events", "Dump" };
-	struct spt_table *t = spt_table_new(5);
-	int64_t all = 0;
+	struct spt_crate_row *rows = calloc(n, sizeof(*rows));
+	char (*events)[24] = calloc(n, sizeof(*events));
 	size_t shown = rows_for(r) && rows_for(r) < n ? rows_for(r) : n;
 
-	if (!t)
-		return;
-	for (size_t i = 0; i < n; i++)
-		all += rows[i].self;
-	qsort(rows, n, sizeof(*rows), cmp_crate_rows);
-	spt_table_add(t, title);
-	for (size_t i = 0; i < shown; i++) {
-		char self[32], share[32], events[32];
-		const char *cells[] = { crate_of(rows[i].dump), self, share, events, rows[i].dump->path };
-		spt_fmt_duration2(self, sizeof(self), rows[i].self);
-		spt_fmt_f64(share, sizeof(share), all ? 100.0 * rows[i].self / all : 0, 3, 0);
-		snprintf(events, sizeof(events), "%" PRIu64, rows[i].dump->events);
-		spt_table_add(t, cells);
+	for (size_t i = 0; rows && events && i < n; i++) {
+		snprintf(events[i], sizeof(events[i]), "%" PRIu64, dumps[i]->events);
+		rows[i] = (struct spt_crate_row){ crate_of(dumps[i]), spt_summary_self_total(parts[i]),
+						  events[i], dumps[i]->path };
 	}
 	fprintf(out, "\n== %zu crates by self time%s ==\n", n, shown < n ? " (slowest 20)" : "");
-	spt_table_print(t, out);
-	spt_table_free(t);
+	if (rows && events)
+		spt_print_crates(out, rows, n, rows_for(r), "Events", "Dump");
+	free(rows);
+	free(events);
 }
 
 /*
@@ -83,26 +60,25 @@ static void print_summaries(FILE *out, const struct report *r)
 {
 	const struct procs *ps = r->procs;
 	const struct dump **dumps = calloc(ps->ndumps + 1, sizeof(*dumps));
+	const struct dump **read = calloc(ps->ndumps + 1, sizeof(*read));
 	struct sp_summary **parts = calloc(ps->ndumps + 1, sizeof(*parts));
-	struct crate_row *rows = calloc(ps->ndumps + 1, sizeof(*rows));
 	size_t n = dumps ? dumps_with_events(ps, dumps) : 0, ok = 0;
 
-	for (size_t i = 0; parts && rows && i < n; i++) {
+	for (size_t i = 0; parts && read && i < n; i++) {
 		struct sp_error err = { 0 };
 		if (sp_summarize_file(dumps[i]->path, &parts[ok], &err)) {
 			fprintf(out, "selfprof-bpf: cannot summarize %s: %s\n", dumps[i]->path, err.msg);
 			continue;
 		}
-		rows[ok] = (struct crate_row){ dumps[i], parts[ok], spt_summary_self_total(parts[ok]) };
-		ok++;
+		read[ok++] = dumps[i];
 	}
 	if (ok == 1) {
-		fprintf(out, "\n== %s (pid %d): %s ==\n", crate_of(rows[0].dump),
-			(int)rows[0].dump->pid, rows[0].dump->path);
+		fprintf(out, "\n== %s (pid %d): %s ==\n", crate_of(read[0]), (int)read[0]->pid,
+			read[0]->path);
 		summary_print_table(out, parts[0], rows_for(r), -1);
 	} else if (ok > 1) {
 		struct sp_summary *all = spt_summary_merge(parts, ok);
-		print_crates(out, r, rows, ok);
+		print_crates(out, r, read, parts, ok);
 		if (all) {
 			fprintf(out, "\n== all %zu crates: queries and activities summed ==\n", ok);
 			summary_print_table(out, all, rows_for(r), -1);
@@ -112,7 +88,7 @@ static void print_summaries(FILE *out, const struct report *r)
 	for (size_t i = 0; i < ok; i++)
 		sp_summary_free(parts[i]);
 	free(parts);
-	free(rows);
+	free(read);
 	free(dumps);
 }
 

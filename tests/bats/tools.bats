@@ -289,3 +289,26 @@ PY
 	assert_failure 2
 	assert_output --partial "option '--top' needs a value"
 }
+
+@test "summarize DIR: crates by self time, then the rows summed over all crates" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir build
+	cp "$DATA/geom-threads8.mm_profdata" build/geom-0000001.mm_profdata
+	cp "$DATA/geom-incr2.mm_profdata" build/geom-0000002.mm_profdata	# two dumps of one crate
+	cp "$DATA/tiny-all.mm_profdata" build/tiny-0000003.mm_profdata
+	run "$SELFPROF" summarize build
+	assert_success
+	assert_line --index 0 '2 crates by self time (3 dumps):'
+	assert_line --regexp '^\| geom +\| [0-9.]+ms +\| [0-9.]+ +\| 2 +\| geom-0000001\.mm_profdata +\|$'
+	assert_line 'All 2 crates, summed:'
+	# the summed rows equal the sum of the three dumps' rows
+	want=$(for f in build/*; do "$SELFPROF" summarize --tsv "$f"; done |
+		awk -F'\t' '$1 == "typeck" { s += $2; n += $4 } END { print s "\t" n }')
+	run "$SELFPROF" summarize --tsv build
+	assert_success
+	assert_line --index 0 --regexp '^# crate	geom	[0-9]+	2$'
+	[ "$(echo "$output" | awk -F'\t' '$1 == "typeck" { print $2 "\t" $4 }')" = "$want" ]
+	run "$SELFPROF" summarize --json build
+	assert_success
+	echo "$output" | python3 -c 'import json,sys; d = json.load(sys.stdin); assert [c["name"] for c in d["crates"]] == ["geom", "tiny"], d["crates"]'
+}

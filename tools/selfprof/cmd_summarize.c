@@ -5,15 +5,20 @@
  * JSON.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "crates_table.h"
+#include "dumpset.h"
 #include "fmt.h"
+#include "summary_merge.h"
 #include "summary_table.h"
 
 static const char usage[] =
-"Usage: selfprof summarize [OPTIONS] FILE...\n"
+"Usage: selfprof summarize [OPTIONS] FILE|DIR...\n"
 "\n"
 "Print the per-label summary of each profile (.mm_profdata, optionally\n"
 "gzip-compressed), as measureme's `summarize summarize` does: self time,\n"
@@ -35,7 +40,11 @@ static const char usage[] =
 "  -h, --help             show this help\n"
 "\n"
 "Several files print one table each under a '== FILE ==' heading (TSV:\n"
-"'# file<TAB>FILE'). Exit status: 0 ok, 1 unreadable profile, 2 usage.\n";
+"'# file<TAB>FILE'). A directory of dumps (selfprof-bpf -o DIR/ -- cargo build,\n"
+"or rustc -Z self-profile=DIR) prints its crates by self time (dumps of one\n"
+"crate summed; TSV: '# crate<TAB>NAME<TAB>SELF_NS<TAB>DUMPS' lines, JSON: a\n"
+"\"crates\" array), then the rows summed over all crates.\n"
+"Exit status: 0 ok, 1 unreadable profile, 2 usage.\n";
 
 enum output_style { STYLE_TABLE, STYLE_TSV, STYLE_JSON };
 
@@ -98,10 +107,27 @@ static void put_json_row(FILE *out, const struct sp_row *r)
 		(long long)r->incr_load_ns, (long long)r->hashing_ns);
 }
 
-static void print_json(FILE *out, const char *path, const struct sp_summary *s)
+/* A directory's crates, before its summed rows. */
+static void put_json_crates(FILE *out, const struct spt_dumpset *set)
+{
+	fputs(",\"crates\":[", out);
+	for (size_t i = 0; i < set->ncrates; i++) {
+		const struct spt_crate *c = &set->crates[i];
+		fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
+		spt_put_json_string(out, c->name, strlen(c->name));
+		fprintf(out, ",\"self_ns\":%lld,\"dumps\":%zu}",
+			(long long)spt_summary_self_total(c->summary), c->ndumps);
+	}
+	putc(']', out);
+}
+
+static void print_json(FILE *out, const char *path, const struct sp_summary *s,
+		       const struct spt_dumpset *set)
 {
 	fputs("{\"file\":", out);
 	spt_put_json_string(out, path, strlen(path));
+	if (set)
+		put_json_crates(out, set);
 	fprintf(out, ",\"file_format_version\":%u,\"query_data\":[", s->version);
 	for (size_t i = 0; i < s->nrows; i++) {
 		fputs(i ? ",\n" : "\n", out);
@@ -138,12 +164,77 @@ static void print_summary(FILE *out, const struct summarize_opts *o, const char 
 		print_tsv(out, s);
 		break;
 	case STYLE_JSON:
-		print_json(out, path, s);
+		print_json(out, path, s, NULL);
 		break;
 	case STYLE_TABLE:
 		summary_print_table(out, s, o->top_n, o->percent_above);
 		break;
 	}
+}
+
+/* A directory of dumps (a cargo build): its crates by self time, then the
+ * rows summed over all of them. */
+static int summarize_dir(FILE *out, const struct summarize_opts *o, const char *dir)
+{
+	struct spt_dumpset set = { 0 };
+	int rc = spt_dumpset_load(&set, dir, NULL);
+
+	if (rc) {
+		spt_dumpset_free(&set);
+		return rc;
+	}
+	if (o->style == STYLE_TSV) {
+		for (size_t i = 0; i < set.ncrates; i++) {
+			fputs("# crate\t", out);
+			spt_put_tsv(out, set.crates[i].name, strlen(set.crates[i].name));
+			fprintf(out, "\t%lld\t%zu\n",
+				(long long)spt_summary_self_total(set.crates[i].summary),
+				set.crates[i].ndumps);
+		}
+		print_tsv(out, set.combined);
+	} else if (o->style == STYLE_JSON) {
+		print_json(out, dir, set.combined, &set);
+	} else {
+		struct spt_crate_row *rows = calloc(set.ncrates, sizeof(*rows));
+		char (*dumps)[24] = calloc(set.ncrates, sizeof(*dumps));
+		for (size_t i = 0; rows && dumps && i < set.ncrates; i++) {
+			snprintf(dumps[i], sizeof(dumps[i]), "%zu", set.crates[i].ndumps);
+			rows[i] = (struct spt_crate_row){ set.crates[i].name,
+				spt_summary_self_total(set.crates[i].summary), dumps[i],
+				set.crates[i].files[0] };
+		}
+		fprintf(out, "%zu crates by self time (%zu dumps):\n", set.ncrates, set.ndumps);
+		if (rows && dumps)
+			spt_print_crates(out, rows, set.ncrates, o->top_n, "Dumps", "First dump");
+		free(rows);
+		free(dumps);
+		fprintf(out, "\nAll %zu crates, summed:\n", set.ncrates);
+		summary_print_table(out, set.combined, o->top_n, o->percent_above);
+	}
+	spt_dumpset_free(&set);
+	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* Summarize one profile or directory. */
+static int summarize_one(const struct summarize_opts *o, const char *path)
+{
+	struct sp_summary *s;
+	struct sp_error err = { 0 };
+
+	if (is_dir(path))
+		return summarize_dir(stdout, o, path);
+	if (sp_summarize_file(path, &s, &err))
+		return spt_lib_error(path, &err);
+	print_summary(stdout, o, path, s);
+	sp_summary_free(s);
+	return 0;
 }
 
 /* Summarize every file; the first unreadable one stops the run. */
@@ -154,20 +245,17 @@ static int summarize_files(struct summarize_opts *o, int nfiles, char **files)
 	if (o->style == STYLE_JSON && several)
 		fputs("[\n", stdout);
 	for (int i = 0; i < nfiles; i++) {
-		struct sp_summary *s;
-		struct sp_error err = { 0 };
+		int rc;
 
-		if (sp_summarize_file(files[i], &s, &err))
-			return spt_lib_error(files[i], &err);
 		if (several) {
 			print_heading(stdout, o, files[i], i == 0);
 			if (o->style == STYLE_JSON && i)
 				fputs(",\n", stdout);
 		}
-		print_summary(stdout, o, files[i], s);
+		if ((rc = summarize_one(o, files[i])))
+			return rc;
 		if (o->style == STYLE_JSON)
 			putc('\n', stdout);
-		sp_summary_free(s);
 	}
 	if (o->style == STYLE_JSON && several)
 		fputs("]\n", stdout);
