@@ -4,13 +4,16 @@
  * of each probe point's function and its .cold/.warm fragments, found by
  * disassembling them (capstone).
  *
- * Why not uretprobes: a uretprobe replaces the return address on the
- * stack with the kernel's trampoline, which has no unwind information, so
- * any unwinding through a probed frame fails ("failed to initiate panic")
- * and rustc aborts where it would report an error: rustc raises fatal
- * errors (a type error, Ctrl-C) by unwinding. A plain uprobe on each exit
- * instruction leaves the stack alone; at a `ret` the stack pointer equals
- * the one seen at entry, which is how frames are matched.
+ * Used with --returns=exits (and as the fallback of the default, auto,
+ * when the unwind guard cannot be set up: unwind_guard.h). A uretprobe
+ * replaces the return address on the stack with the kernel's trampoline,
+ * which has no unwind information, so without the guard any unwinding
+ * through a probed frame fails ("failed to initiate panic") and rustc
+ * aborts where it would report an error: rustc raises fatal errors (a
+ * type error, Ctrl-C) by unwinding. A plain uprobe on each exit
+ * instruction leaves the stack alone (but costs ~11 us a hit: the kernel
+ * single-steps the `ret`); at a `ret` the stack pointer equals the one
+ * seen at entry, which is how frames are matched.
  *
  * A function that leaves by a tail call (`jmp` out, e.g. to the provider
  * through a function pointer) has no exit instruction of its own that

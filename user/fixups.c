@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/uio.h>
 #include <bpf/libbpf.h>
 #include "events.h"
@@ -68,14 +72,67 @@ int fixups_epoll_fd(const struct fixups *f)
 	return ring_buffer__epoll_fd(f->rb);
 }
 
-/* Continue only after the whole batch: a SIGCONT also cancels a stop
- * still pending, which must not happen before that thread's slots are
- * written. */
+/* Whether the thread is stopped (or gone): its state letter in stat. */
+static int thread_stopped(pid_t pid, const char *tid)
+{
+	char path[320], buf[512], *p;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return 1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return !p || !p[1] || strchr("TtZXx", p[2]) != NULL;
+}
+
+/* Whether every thread of pid has stopped (or the process is gone). */
+static int group_stopped(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	int all = 1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 1;
+	while (all && (d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			all = thread_stopped(pid, d->d_name);
+	closedir(dir);
+	return all;
+}
+
+/* Wait (up to a second) for pid's group stop. A thread stops only on
+ * its way back to user mode, after its BPF program has submitted its
+ * record: once all are stopped, every record of the process is in the
+ * ring buffer. Continuing earlier could come before the SIGSTOP (which
+ * would then stop the process for good) or cancel another thread's
+ * stop whose slots are not written yet. */
+static void wait_stopped(pid_t pid)
+{
+	struct timespec pause = { 0, 50 * 1000 };
+
+	for (int i = 0; i < 20000 && !group_stopped(pid); i++)
+		nanosleep(&pause, NULL);
+}
+
 void fixups_consume(struct fixups *f)
 {
 	if (!f->rb)
 		return;
 	ring_buffer__consume(f->rb);
+	/* the list may grow as later records are consumed */
+	for (size_t i = 0; i < f->npids; i++) {
+		wait_stopped(f->pids[i]);
+		ring_buffer__consume(f->rb);
+	}
 	for (size_t i = 0; i < f->npids; i++)
 		kill(f->pids[i], SIGCONT);
 	f->npids = 0;

@@ -86,13 +86,13 @@ static void usage(FILE *f)
 "  --no-correction    do not subtract the measured probe cost from intervals\n"
 "  --cost-ns=N        per-probe-hit cost to subtract instead of calibrating\n"
 "  --list-probes      print the probe points and exit\n"
-"  --returns=HOW      how intervals end: exits (default: a uprobe on each `ret`\n"
-"                     of each function, slow), uret (return probes, ~10x cheaper;\n"
-"                     an unwind guard on libgcc_s's unwinder keeps rustc's\n"
-"                     fatal errors and panics working), auto (uret if the guard\n"
-"                     can be set up, else exits) or callees (no return probe\n"
-"                     at all; queries whose provider is not found by name are\n"
-"                     left out, others may be slower)\n"
+"  --returns=HOW      how intervals end: auto (default: uret if the unwind guard\n"
+"                     can be set up, else exits), uret (return probes; a guard\n"
+"                     on the unwinder gives the stack its return addresses back,\n"
+"                     stopping the thread a moment, so rustc's fatal errors and\n"
+"                     panics unwind as without tracing), exits (a uprobe on each\n"
+"                     `ret`, ~10x slower) or callees (no return probe at all;\n"
+"                     queries whose provider is not found by name are left out)\n"
 "  --uretprobes       the same as --returns=uret\n"
 "  --keep-unwinding   the same as --returns=callees\n"
 "  --ringbuf-size=N   BPF ring buffer bytes (power of two, at least a page;\n"
@@ -163,6 +163,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->cost_ns = -1;
 	o->probe_flags = PROBES_F_DEFAULT;
 	o->ringbuf_bytes = RINGBUF_DEFAULT;
+	o->returns_auto = true;
 	while ((c = getopt_long(argc, argv, "+o:p:vh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
@@ -172,8 +173,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'C': o->cost_ns = atol(optarg); break;
 		case 'l': o->list = true; break;
 		case 'v': o->verbose = true; break;
-		case 'R': o->uretprobes = true; break;
-		case 'K': o->no_uret = true; break;
+		case 'R': o->uretprobes = true; o->no_uret = o->returns_auto = false; break;
+		case 'K': o->no_uret = true; o->uretprobes = o->returns_auto = false; break;
 		case 'E':
 			o->uretprobes = !strcmp(optarg, "uret");
 			o->no_uret = !strcmp(optarg, "callees");
@@ -450,11 +451,14 @@ static void setup_procs(struct session *s)
 		 "\"probe_points\": %zu, \"exit_sites\": %zu, \"attach\": \"%s\", "
 		 "\"probe_cost_ns\": %.0f, \"probe_cost_entry_ns\": %.0f, "
 		 "\"probe_cost_exit_ns\": %.0f, \"probe_cost_uret_ns\": %.0f, "
-		 "\"probe_cost_correction\": %s",
+		 "\"probe_cost_correction\": %s, \"returns\": \"%s\", \"unwind_guard\": %s",
 		 TOOL_VERSION, s->nentries, s->o->uretprobes ? 0 : s->exits.n,
 		 s->att.method == ATTACH_MULTI ? "uprobe_multi" : "uprobe",
-		 s->cal.entry_ns + s->cal.exit_ns, s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
-		 s->cal.entry_ns + s->cal.exit_ns > 0 ? "true" : "false");
+		 s->cal.entry_ns + (s->o->uretprobes ? s->cal.uret_ns : s->cal.exit_ns),
+		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
+		 s->cal.entry_ns + s->cal.exit_ns > 0 ? "true" : "false",
+		 s->o->uretprobes ? "uret" : s->o->no_uret ? "callees" : "exits",
+		 s->guarded ? "true" : "false");
 	procs_init(&s->procs, &po);
 }
 

@@ -82,6 +82,8 @@ compare_counts() { # source file, extra rustc args...
 	"$SELFPROF" dump t.mm_profdata | grep -q '^# cmd.*rustc --crate-type lib tiny.rs'
 	grep -aq '"tool": "selfprof-bpf"' t.mm_profdata
 	grep -aq '"probe_cost_correction": true' t.mm_profdata
+	# return probes with the unwind guard by default
+	grep -aq '"returns": "uret", "unwind_guard": true' t.mm_profdata
 }
 
 @test "--no-correction says so in the metadata" {
