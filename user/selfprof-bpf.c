@@ -473,21 +473,38 @@ static void on_exit_rec(void *ctx, pid_t pid, int exit_code)
 	}
 }
 
+static void loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * From the very start, the signals the loop handles are blocked: one that
+ * arrives during startup (discovery, attach: about half a second) queues
+ * and is forwarded once the child runs, instead of being lost. Ignored
+ * signals (background jobs ignore SIGINT) never reach a signalfd: take the
+ * default back. The child unblocks them before exec (child.c).
+ */
+static void block_signals_early(void)
+{
+	sigset_t set;
+
+	loop_signals(&set);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static int setup_loop(struct session *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	/* Ignored signals (background jobs ignore SIGINT) never reach a
-	 * signalfd: take the default back; blocked, they only queue. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	loop_signals(&set);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->sigfd < 0 || s->epfd < 0)
@@ -625,6 +642,7 @@ int main(int argc, char **argv)
 	}
 	s.o = &o;
 	s.sigfd = s.epfd = -1;
+	block_signals_early();
 	if (!o.list && !checks_privileged())
 		return die(EXIT_PRIV, "must run as root (or with CAP_BPF and CAP_PERFMON): try sudo");
 	if (!o.list && !checks_btf())
