@@ -3,18 +3,10 @@
 # tests/run.sh exports SELFPROF, SELFPROF_BPF and SELFPROF_ROOT.
 
 bats_require_minimum_version 1.5.0
+load tracer_helper
 
 setup() {
-	: "${SELFPROF_ROOT:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
-	: "${SELFPROF:=$SELFPROF_ROOT/build/bin/selfprof}"
-	: "${SELFPROF_BPF:=$SELFPROF_ROOT/build/bin/selfprof-bpf}"
-	FIX="$SELFPROF_ROOT/tests/fixtures"
-	[ "$(id -u)" -eq 0 ] || skip "selfprof-bpf needs root"
-	export PATH="$HOME/.cargo/bin:$PATH"
-	command -v rustc >/dev/null || skip "rustc not installed"
-	[ -x "$SELFPROF_BPF" ] || skip "selfprof-bpf not built"
-	W=$(mktemp -d "${TMPDIR:-/tmp}/tracer.XXXXXX")
-	cd "$W"
+	tracer_setup tracer
 	LIB=$(ls "$(rustc --print sysroot)"/lib/librustc_driver-*.so | head -1)
 }
 

@@ -5,21 +5,13 @@
 # tests/run.sh exports SELFPROF, SELFPROF_BPF and SELFPROF_ROOT.
 
 bats_require_minimum_version 1.5.0
+load tracer_helper
 
 # the large compile; REGEX_SRC=/none tries the geom.rs fallback
 REGEX_SRC=${REGEX_SRC:-/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs}
 
 setup() {
-	: "${SELFPROF_ROOT:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
-	: "${SELFPROF:=$SELFPROF_ROOT/build/bin/selfprof}"
-	: "${SELFPROF_BPF:=$SELFPROF_ROOT/build/bin/selfprof-bpf}"
-	FIX="$SELFPROF_ROOT/tests/fixtures"
-	[ "$(id -u)" -eq 0 ] || skip "selfprof-bpf needs root"
-	export PATH="$HOME/.cargo/bin:$PATH"
-	command -v rustc >/dev/null || skip "rustc not installed"
-	[ -x "$SELFPROF_BPF" ] || skip "selfprof-bpf not built"
-	W=$(mktemp -d "${TMPDIR:-/tmp}/robust.XXXXXX")
-	cd "$W"
+	tracer_setup robust
 	cp "$FIX/geom.rs" "$FIX/tiny.rs" .
 }
 
