@@ -208,11 +208,16 @@ check_failing_cases() { # selfprof-bpf options...
 }
 
 sigint_mid_compile() { # selfprof-bpf options...
-	cp "$FIX/hello.rs" .
-	"$SELFPROF_BPF" --summary=none "$@" -o int.mm_profdata -- rustc hello.rs -o hello 2> err.txt &
+	# A compile long enough that the signal lands in the front end, where
+	# rustc acts on Ctrl-C (late in codegen it may finish with 0).
+	big_compile
+	"$SELFPROF_BPF" --summary=none "$@" -o int.mm_profdata -- rustc "${BIG[@]}" 2> err.txt &
 	pid=$!
-	for i in $(seq 300); do [ -s int.mm_profdata ] && break; sleep 0.01; done
-	sleep 0.05
+	# the first full events page (256 KiB) is on disk: thousands of queries in
+	for i in $(seq 1000); do
+		[ "$(stat -c %s int.mm_profdata 2>/dev/null || echo 0)" -gt 300000 ] && break
+		sleep 0.01
+	done
 	kill -INT "$pid"
 	status=0
 	wait "$pid" || status=$?

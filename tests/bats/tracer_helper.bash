@@ -13,3 +13,21 @@ tracer_setup() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
 	cd "$W"
 }
+
+# the large compile; REGEX_SRC=/none tries the geom.rs fallback
+REGEX_SRC=${REGEX_SRC:-/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs}
+
+# A compile of some seconds and a few MB of dump: regex-syntax (Debian's
+# librust-regex-syntax-dev) if installed, else 40 copies of geom.rs,
+# optimised, in the current directory. Sets BIG (rustc arguments) and OUT.
+big_compile() {
+	if [ -e "$REGEX_SRC" ]; then
+		BIG=(--edition 2018 --crate-type lib --crate-name regex_syntax -o libbig.rlib "$REGEX_SRC")
+	else
+		cp "$FIX/geom.rs" . 2>/dev/null || true
+		sed '/^#!\[/d; /^\/\/!/d' geom.rs > geom_body.rs	# no inner attributes
+		for i in $(seq 40); do echo "pub mod m$i { include!(\"geom_body.rs\"); }"; done > big.rs
+		BIG=(--edition 2021 --crate-type lib -C opt-level=2 -o libbig.rlib big.rs)
+	fi
+	OUT=libbig.rlib
+}

@@ -7,8 +7,6 @@
 bats_require_minimum_version 1.5.0
 load tracer_helper
 
-# the large compile; REGEX_SRC=/none tries the geom.rs fallback
-REGEX_SRC=${REGEX_SRC:-/usr/share/cargo/registry/regex-syntax-0.6.27/src/lib.rs}
 
 setup() {
 	tracer_setup robust
@@ -23,19 +21,6 @@ teardown() {
 	rm -rf "$W"
 }
 
-# A compile of some seconds and a few MB of dump: regex-syntax (Debian's
-# librust-regex-syntax-dev) if installed, else 40 copies of geom.rs,
-# optimised. Sets BIG (rustc arguments) and OUT (its output).
-big_compile() {
-	if [ -e "$REGEX_SRC" ]; then
-		BIG=(--edition 2018 --crate-type lib --crate-name regex_syntax -o libbig.rlib "$REGEX_SRC")
-	else
-		sed '/^#!\[/d; /^\/\/!/d' geom.rs > geom_body.rs	# no inner attributes
-		for i in $(seq 40); do echo "pub mod m$i { include!(\"geom_body.rs\"); }"; done > big.rs
-		BIG=(--edition 2021 --crate-type lib -C opt-level=2 -o libbig.rlib big.rs)
-	fi
-	OUT=libbig.rlib
-}
 
 # The last (final) metadata's value of a member, from the raw file: the
 # final metadata is the only one with these members.
