@@ -29,10 +29,39 @@ enum sp_rec_type {
 	REC_FIXUP = 4,		/* struct rec_fixup (own ring buffer): stack slots to rewrite */
 };
 
-/* Cookie bit beyond user/probes.h's layout (bits 0..47): set on the
- * cookies of return-probe exits (uretprobes), whose stack pointer is 8
- * above the entry's and whose cost differs from an exit-site uprobe's. */
+/*
+ * What a probe point does when hit, in its attach cookie so that the BPF
+ * programs need no map lookup to know it.
+ *  SP_ROLE_INTERVAL: emits an interval with the point's own kind and label
+ *	(query providers -> Query, pass functions -> GenericActivity).
+ *  SP_ROLE_CONTEXT: opens a frame naming a query (Q::execute_query_incr)
+ *	that emits nothing itself; SP_ROLE_INHERIT points nested in it take
+ *	its label.
+ *  SP_ROLE_INHERIT: emits an interval of the point's kind (QueryBlocked,
+ *	IncrementalLoadResult...) labelled with the innermost open
+ *	CONTEXT/INTERVAL frame's query label.
+ */
+#define SP_ROLE_INTERVAL	0
+#define SP_ROLE_CONTEXT		1
+#define SP_ROLE_INHERIT		2
+
+/* Cookie layout: bits 0..31 the point's probe id (the index of its label),
+ * bits 32..39 the role, bits 40..47 the sp_kind (tools/lib/selfprof). */
+#define SP_COOKIE(id, role, kind) \
+	((__u64)(__u32)(id) | ((__u64)(__u8)(role) << 32) | ((__u64)(__u8)(kind) << 40))
+#define SP_COOKIE_ID(c)		((__u32)(c))
+#define SP_COOKIE_ROLE(c)	((__u8)((c) >> 32))
+#define SP_COOKIE_KIND(c)	((__u8)((c) >> 40))
+
+/* Bit 48: set on the cookies of plain return probes (calibration, and
+ * kernels without uprobe sessions), whose stack pointer is 8 above the
+ * entry's and whose cost differs from an exit-site uprobe's. */
 #define SP_COOKIE_URET		(1ULL << 48)
+
+/* The kernel's limit of pending return probes per thread
+ * (MAX_URETPROBE_DEPTH, include/linux/uprobes.h): past it a return probe
+ * is not installed, so the entry declines it and counts the loss. */
+#define SP_KERNEL_URET_DEPTH	64
 
 /*
  * One finished interval; the only record on the hot path, so kept at 32
@@ -129,10 +158,14 @@ enum sp_stat {
 	STAT_UNWIND_RESTORED,	/* return-probe slots to get their address back for an unwinder */
 	STAT_UNWIND_REARMED,	/* slots to get the trampoline back once unwinding stopped */
 	STAT_FIXUP_LOST,	/* fixup record lost (its ring buffer full): slots left as they were */
+	STAT_URET_REFUSED,	/* entry past the kernel's return-probe nesting limit: not recorded */
+	STAT_GUARD_BLIND,	/* unwinder started but this kernel's return instances are unreadable */
 	STAT__COUNT
 };
 
 /* Traced-pid map value flags. */
 #define TRACED_FOLLOW_FORKS	1
+#define TRACED_STOPPED		2	/* BPF sent it SIGSTOP; the loader owes it SIGCONT
+					 * (or the watchdog, if the loader dies) */
 
 #endif

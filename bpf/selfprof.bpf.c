@@ -12,13 +12,9 @@
 #include <bpf/bpf_core_read.h>
 #include "events.h"
 
-/* Mirrors of user/probes.h (which includes <stdint.h>, not usable here). */
-#define PROBE_ROLE_INTERVAL	0
-#define PROBE_ROLE_CONTEXT	1
-#define PROBE_ROLE_INHERIT	2
-#define COOKIE_ID(c)		((__u32)(c))
-#define COOKIE_ROLE(c)		((__u8)((c) >> 32))
-#define COOKIE_KIND(c)		((__u8)((c) >> 40))
+/* Uprobe sessions (kernel >= 6.12): one program sees a call's entry and
+ * its return, and an entry that returns non-zero gets no return probe. */
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 /* Pending bytes above which the consumer is woken at once; below it the
  * loader's periodic poll picks records up, sparing a wakeup per event. */
@@ -147,6 +143,18 @@ static __always_inline __u64 trampoline_of(struct task_struct *task)
 	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
 }
 
+/* The guard reads uprobe internals that a kernel may rename: without
+ * them it does nothing (and says so in STAT_GUARD_BLIND), and the rest of
+ * the program still loads. */
+static __always_inline bool guard_fields_exist(void)
+{
+	return bpf_core_field_exists(struct uprobe_task, return_instances) &&
+	       bpf_core_field_exists(struct return_instance, stack) &&
+	       bpf_core_field_exists(struct return_instance, orig_ret_vaddr) &&
+	       bpf_core_field_exists(struct return_instance, next) &&
+	       bpf_core_field_exists(struct xol_area, vaddr);
+}
+
 struct slot_walk {
 	struct return_instance *ri;	/* next instance */
 	struct sp_thread *t;
@@ -181,6 +189,18 @@ static long walk_one(__u64 i, struct slot_walk *w)
 	return 0;
 }
 
+/* The process is about to stop for the loader: flag it, so that a
+ * watchdog continues it should the loader die first (user/watchdog.h).
+ * Only BPF sets the flag and nothing clears it: a SIGCONT to a process
+ * that runs does nothing, so a stale flag costs nothing. */
+static __always_inline void mark_stopped(__u32 tgid)
+{
+	__u32 *flags = bpf_map_lookup_elem(&traced, &tgid);
+
+	if (flags)
+		*flags |= TRACED_STOPPED;
+}
+
 /* Have the loader rewrite the slots (restore: before an unwinder; else
  * rearm: after one); the thread stops until it has. */
 static __noinline void fix_slots(struct sp_thread *t, __u64 sp, bool restore)
@@ -192,6 +212,10 @@ static __noinline void fix_slots(struct sp_thread *t, __u64 sp, bool restore)
 
 	if (!restore)
 		t->rearm = 0;
+	if (!guard_fields_exist()) {
+		stat_add(STAT_GUARD_BLIND, 1);
+		return;
+	}
 	w.tramp = trampoline_of(task);
 	if (!w.tramp)
 		return;
@@ -209,6 +233,7 @@ static __noinline void fix_slots(struct sp_thread *t, __u64 sp, bool restore)
 		stat_add(STAT_FIXUP_LOST, 1);
 		return;
 	}
+	mark_stopped(r->pid);
 	bpf_send_signal_thread(SIGSTOP_NR);
 	stat_add(restore ? STAT_UNWIND_RESTORED : STAT_UNWIND_REARMED, w.n);
 	if (restore)
@@ -221,8 +246,24 @@ static __always_inline __u64 wakeup_flags(void)
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(sp_entry)
+/* Pending return probes of the current thread, as the kernel counts them
+ * against SP_KERNEL_URET_DEPTH; 0 where the field is unknown. */
+static __always_inline __u32 kernel_uret_depth(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!bpf_core_field_exists(struct uprobe_task, depth))
+		return 0;
+	return BPF_CORE_READ(task, utask, depth);
+}
+
+/*
+ * A probed function was entered: open a frame for it. want_return says a
+ * return probe is to end it: then the kernel must be able to install one
+ * (its nesting limit), or the frame is not opened and the loss counted.
+ * Returns whether a frame was opened.
+ */
+static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct sp_thread *t;
@@ -232,14 +273,18 @@ int BPF_KPROBE(sp_entry)
 
 	t = thread_state();
 	if (!t)
-		return 0;
+		return false;
 	if (t->rearm)
 		fix_slots(t, PT_REGS_SP(ctx), false);
 	now = corrected(t, now, entry_cost_ns);
 	d = t->depth;
 	if (d >= SP_MAX_DEPTH) {
 		stat_add(STAT_DEPTH_OVERFLOW, 1);
-		return 0;
+		return false;
+	}
+	if (want_return && kernel_uret_depth() >= SP_KERNEL_URET_DEPTH) {
+		stat_add(STAT_URET_REFUSED, 1);
+		return false;
 	}
 	cookie = bpf_get_attach_cookie(ctx);
 	f = &t->frames[d];
@@ -247,11 +292,19 @@ int BPF_KPROBE(sp_entry)
 	f->start = now;
 	f->sp = PT_REGS_SP(ctx);
 	/* INHERIT points are named after the innermost enclosing frame. */
-	if (COOKIE_ROLE(cookie) == PROBE_ROLE_INHERIT && d > 0)
+	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT && d > 0)
 		f->label = t->frames[(d - 1) & (SP_MAX_DEPTH - 1)].label;
 	else
-		f->label = COOKIE_ID(cookie);
+		f->label = SP_COOKIE_ID(cookie);
 	t->depth = d + 1;
+	return true;
+}
+
+/* Entry of a function whose end is an exit-site probe (sp_return). */
+SEC("uprobe")
+int BPF_KPROBE(sp_entry)
+{
+	open_frame(ctx, false);
 	return 0;
 }
 
@@ -275,66 +328,86 @@ static __always_inline int find_frame(struct sp_thread *t, __u32 depth, __u64 sp
 }
 
 /*
- * The end of a probed function: a uprobe on one of its exit instructions
- * (`ret`, where the stack pointer is the entry's), or for functions that
- * leave by a tail call, a return probe (SP_COOKIE_URET: 8 above, the
- * return address popped). user/exits.h says why not return probes always.
+ * A probed function ended: close its frame and emit the interval. uret: a
+ * return probe (the return address popped: sp is 8 above the entry's),
+ * else a uprobe on one of its exit instructions (`ret`, where the stack
+ * pointer is the entry's). site: the cookie of the point it ends.
  */
-SEC("uprobe")
-int BPF_KPROBE(sp_return)
+static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool uret)
 {
 	__u64 now = bpf_ktime_get_ns();
-	__u64 cookie, site, pid_tgid;
+	__u64 cookie, pid_tgid;
 	struct rec_interval *r;
 	struct sp_thread *t;
 	struct sp_frame *f;
-	bool uret;
 	int idx;
 	__u32 d;
 
 	/* only threads that took an entry have state */
 	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 	if (!t)
-		return 0;
+		return;
 	if (t->rearm)
 		fix_slots(t, PT_REGS_SP(ctx), false);
-	site = bpf_get_attach_cookie(ctx);
-	uret = site & SP_COOKIE_URET;
 	now = corrected(t, now, uret ? uret_cost_ns : exit_cost_ns);
 	d = t->depth;
 	if (d > SP_MAX_DEPTH)
-		return 0;
+		return;
 	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0));
 	f = &t->frames[(idx < 0 ? 0 : idx) & (SP_MAX_DEPTH - 1)];
-	/* The frame must be this function's: an exit site carries the
-	 * cookie of the point it ends. */
-	if (idx < 0 || COOKIE_ID(f->cookie) != COOKIE_ID(site)) {
+	/* The frame must be this function's. */
+	if (idx < 0 || SP_COOKIE_ID(f->cookie) != SP_COOKIE_ID(site)) {
 		stat_add(STAT_UNMATCHED, 1);
-		return 0;
+		return;
 	}
 	if ((__u32)idx + 1 != d)
 		stat_add(STAT_UNWOUND, d - 1 - idx);
 	t->depth = idx;
 	cookie = f->cookie;
-	if (COOKIE_ROLE(cookie) == PROBE_ROLE_CONTEXT)
-		return 0;
+	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_CONTEXT)
+		return;
 
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
 	if (!r) {
 		stat_add(STAT_LOST, 1);
-		return 0;
+		return;
 	}
 	r->type = REC_INTERVAL;
-	r->kind = COOKIE_KIND(cookie);
+	r->kind = SP_COOKIE_KIND(cookie);
 	r->flags = 0;
-	r->id = COOKIE_ROLE(cookie) == PROBE_ROLE_INHERIT ? f->label : COOKIE_ID(cookie);
+	r->id = SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT ? f->label : SP_COOKIE_ID(cookie);
 	pid_tgid = bpf_get_current_pid_tgid();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
 	r->start = f->start;
 	r->end = now;
 	bpf_ringbuf_submit(r, wakeup_flags());
+}
+
+/* An exit site, or a plain return probe (SP_COOKIE_URET). */
+SEC("uprobe")
+int BPF_KPROBE(sp_return)
+{
+	__u64 site = bpf_get_attach_cookie(ctx);
+
+	close_frame(ctx, site, site & SP_COOKIE_URET);
 	return 0;
+}
+
+/*
+ * Entry and return of one call (a uprobe session). The entry declines the
+ * return probe (returns 1) unless it opened a frame: so a return address
+ * is hijacked only in traced threads, and no other process's unwinding
+ * meets the kernel's trampoline because a trace runs.
+ */
+SEC("uprobe")
+int BPF_KPROBE(sp_session)
+{
+	if (bpf_session_is_return()) {
+		close_frame(ctx, bpf_get_attach_cookie(ctx), true);
+		return 0;
+	}
+	return open_frame(ctx, true) ? 0 : 1;
 }
 
 /* Entry of an unwinder (libgcc's _Unwind_RaiseException, _Unwind_Resume,

@@ -24,10 +24,15 @@ static double now_s(void)
 
 static int attach_multi(struct attachment *a, const char *path,
 			const struct bpf_program *prog, const struct attach_sites *s,
-			bool retprobe, pid_t pid, char *err, size_t errlen)
+			enum attach_how how, pid_t pid, char *err, size_t errlen)
 {
+	static const enum uprobe_multi_how multi_how[] = {
+		[ATTACH_ENTRY] = UPROBE_MULTI_ENTRY,
+		[ATTACH_RETURN] = UPROBE_MULTI_RETURN,
+		[ATTACH_SESSION] = UPROBE_MULTI_SESSION,
+	};
 	int fd = uprobe_multi_attach(bpf_program__fd(prog), path, s->offsets, s->cookies,
-				     s->n, retprobe, pid);
+				     s->n, multi_how[how], pid);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "uprobe_multi link on %s (%zu offsets): %s", path,
@@ -40,17 +45,22 @@ static int attach_multi(struct attachment *a, const char *path,
 
 static int attach_perf(struct attachment *a, const char *path,
 		       const struct bpf_program *prog, const struct attach_sites *s,
-		       bool retprobe, pid_t pid, char *err, size_t errlen)
+		       enum attach_how how, pid_t pid, char *err, size_t errlen)
 {
-	struct bpf_link **v = realloc(a->links, (a->nlinks + s->n) * sizeof(*v));
+	struct bpf_link **v;
 
+	if (how == ATTACH_SESSION) {
+		snprintf(err, errlen, "uprobe sessions need uprobe_multi");
+		return -EOPNOTSUPP;
+	}
+	v = realloc(a->links, (a->nlinks + s->n) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	a->links = v;
 	for (size_t i = 0; i < s->n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts,
 			    .bpf_cookie = s->cookies ? s->cookies[i] : 0,
-			    .retprobe = retprobe);
+			    .retprobe = how == ATTACH_RETURN);
 		struct bpf_link *l;
 
 		l = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path,
@@ -81,9 +91,9 @@ int attach_points(struct attachment *a, enum attach_method m, const char *path,
 		if (!g[i].sites.n)
 			continue;
 		if (m == ATTACH_MULTI)
-			r = attach_multi(a, path, g[i].prog, &g[i].sites, g[i].retprobe, pid, err, errlen);
+			r = attach_multi(a, path, g[i].prog, &g[i].sites, g[i].how, pid, err, errlen);
 		else
-			r = attach_perf(a, path, g[i].prog, &g[i].sites, g[i].retprobe, pid, err, errlen);
+			r = attach_perf(a, path, g[i].prog, &g[i].sites, g[i].how, pid, err, errlen);
 	}
 	if (r)
 		attach_release(a);

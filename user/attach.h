@@ -39,11 +39,19 @@ struct attach_sites {
 	size_t n;
 };
 
-/* One program on a set of sites, as entry uprobes or return probes. */
+/* How a group's program fires: entry uprobes, return probes, or a uprobe
+ * session (entry and return in one program: uprobe_multi only). */
+enum attach_how {
+	ATTACH_ENTRY,
+	ATTACH_RETURN,
+	ATTACH_SESSION,
+};
+
+/* One program on a set of sites. */
 struct attach_group {
 	const struct bpf_program *prog;
 	struct attach_sites sites;
-	bool retprobe;
+	enum attach_how how;
 };
 
 /* Attach every group (empty ones are skipped) to path; pid 0 = all

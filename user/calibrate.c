@@ -131,10 +131,15 @@ int calibrate(struct tracer *t, struct calibration *c, char *err, size_t errlen)
 	uint64_t ck_uret = ck | SP_COOKIE_URET;
 	const struct bpf_program *en = tracer_entry_prog(t), *ex = tracer_return_prog(t);
 	struct attach_group pair[2] = {
-		{ ex, { &off[1], &ck, 1 }, false }, { en, { &off[0], &ck, 1 }, false },
+		{ ex, { &off[1], &ck, 1 }, ATTACH_ENTRY }, { en, { &off[0], &ck, 1 }, ATTACH_ENTRY },
 	};
+	/* entry + return probe: a session where the kernel has them (what a
+	 * trace uses), else a plain return probe after the entry */
 	struct attach_group upair[2] = {
-		{ ex, { &off[0], &ck_uret, 1 }, true }, { en, { &off[0], &ck, 1 }, false },
+		{ ex, { &off[0], &ck_uret, 1 }, ATTACH_RETURN }, { en, { &off[0], &ck, 1 }, ATTACH_ENTRY },
+	};
+	struct attach_group session = {
+		tracer_session_prog(t), { &off[0], &ck, 1 }, ATTACH_SESSION,
 	};
 	double e1, x1, p2;
 	char path[4096];
@@ -151,7 +156,10 @@ int calibrate(struct tracer *t, struct calibration *c, char *err, size_t errlen)
 	tracer_trace_pid(t, getpid(), false);
 	r = time_with(t, path, pair + 1, 1, c->bare_ns, &e1, err, errlen);
 	r = r ?: time_with(t, path, pair, 1, c->bare_ns, &x1, err, errlen);
-	r = r ?: time_with(t, path, upair, 2, c->bare_ns, &p2, err, errlen);
+	if (t->sessions)
+		r = r ?: time_with(t, path, &session, 1, c->bare_ns, &p2, err, errlen);
+	else
+		r = r ?: time_with(t, path, upair, 2, c->bare_ns, &p2, err, errlen);
 	tracer_untrace_pid(t, getpid());
 	if (r)
 		return r;

@@ -9,30 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a probe point does when hit. Encoded in the attach cookie (bits
- * 32..39) so the BPF programs need no map lookup to know it. */
+#include "events.h"
+
+/* What a probe point does when hit: bpf/events.h's SP_ROLE_*, which also
+ * defines the attach cookie that carries it (PROBE_COOKIE). */
 enum probe_role {
-	/* Emits an interval with the point's own kind and label
-	 * (query providers -> Query, pass functions -> GenericActivity). */
-	PROBE_ROLE_INTERVAL = 0,
-	/* Opens a frame naming a query (e.g. Q::execute_query_incr) that
-	 * emits nothing itself; PROBE_ROLE_INHERIT points nested in it take
-	 * its label. */
-	PROBE_ROLE_CONTEXT = 1,
-	/* Emits an interval of the point's kind (IncrementalLoadResult,
-	 * QueryBlocked, IncrementalResultHashing) labelled with the innermost
-	 * open PROBE_ROLE_CONTEXT/INTERVAL frame's query label. */
-	PROBE_ROLE_INHERIT = 2,
+	PROBE_ROLE_INTERVAL = SP_ROLE_INTERVAL,
+	PROBE_ROLE_CONTEXT = SP_ROLE_CONTEXT,
+	PROBE_ROLE_INHERIT = SP_ROLE_INHERIT,
 };
 
-/* Cookie layout: bits 0..31 the point's index in probe_set.points (its
- * "probe id", also the index of its label), bits 32..39 the role,
- * bits 40..47 the sp_kind (tools/lib/selfprof/selfprof.h). */
-#define PROBE_COOKIE(id, role, kind) \
-	((uint64_t)(uint32_t)(id) | ((uint64_t)(uint8_t)(role) << 32) | ((uint64_t)(uint8_t)(kind) << 40))
-#define PROBE_COOKIE_ID(c)	((uint32_t)(c))
-#define PROBE_COOKIE_ROLE(c)	((uint8_t)((c) >> 32))
-#define PROBE_COOKIE_KIND(c)	((uint8_t)((c) >> 40))
+#define PROBE_COOKIE(id, role, kind)	SP_COOKIE(id, role, kind)
+#define PROBE_COOKIE_ID(c)		SP_COOKIE_ID(c)
+#define PROBE_COOKIE_ROLE(c)		SP_COOKIE_ROLE(c)
+#define PROBE_COOKIE_KIND(c)		SP_COOKIE_KIND(c)
 
 struct probe_point {
 	uint64_t offset;	/* file offset of the function in the library: the uprobe target */

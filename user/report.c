@@ -92,6 +92,28 @@ static void print_summaries(FILE *out, const struct report *r)
 	free(dumps);
 }
 
+/*
+ * Every event that was not recorded, by cause, always: a profile that
+ * misses events says so where its reader looks first. Unwinding is a loss
+ * too: rustc's own profiler ends the events of frames a panic unwinds.
+ */
+static void print_losses(FILE *out, const uint64_t *st, uint64_t loader_dropped)
+{
+	uint64_t total = st[STAT_LOST] + st[STAT_DEPTH_OVERFLOW] + st[STAT_URET_REFUSED] +
+			 st[STAT_UNWOUND] + st[STAT_NO_STORAGE] + loader_dropped;
+
+	if (!total) {
+		fprintf(out, "selfprof-bpf: lost events: 0\n");
+		return;
+	}
+	fprintf(out, "selfprof-bpf: lost events: %" PRIu64 " (ring buffer full %" PRIu64
+		", nested deeper than %d frames %" PRIu64 ", kernel return-probe nesting "
+		"limit %" PRIu64 ", ended by unwinding %" PRIu64 ", no thread storage %"
+		PRIu64 ", unreadable in the loader %" PRIu64 ")\n", total, st[STAT_LOST],
+		SP_MAX_DEPTH, st[STAT_DEPTH_OVERFLOW], st[STAT_URET_REFUSED], st[STAT_UNWOUND],
+		st[STAT_NO_STORAGE], loader_dropped);
+}
+
 void report_print(FILE *out, const struct report *r)
 {
 	const struct procs *ps = r->procs;
@@ -111,14 +133,10 @@ void report_print(FILE *out, const struct report *r)
 			" bytes full)%s: the dumps are incomplete; a larger --ringbuf-size helps\n",
 			st[STAT_LOST] + st[STAT_LOST_CONTROL], r->ringbuf_bytes,
 			st[STAT_LOST_CONTROL] ? ", including process exec/exit notices" : "");
-	else
-		fprintf(out, "selfprof-bpf: lost events: 0\n");
+	print_losses(out, st, ps->dropped);
 	if (r->verbose)
-		fprintf(out, "selfprof-bpf: unmatched returns %" PRIu64
-			", frames dropped by unwinding %" PRIu64 ", too deep %" PRIu64
-			", no storage %" PRIu64 ", events dropped in the loader %" PRIu64 "\n",
-			st[STAT_UNMATCHED], st[STAT_UNWOUND],
-			st[STAT_DEPTH_OVERFLOW], st[STAT_NO_STORAGE], ps->dropped);
+		fprintf(out, "selfprof-bpf: unmatched returns %" PRIu64 ", unwind guard blind %"
+			PRIu64 "\n", st[STAT_UNMATCHED], st[STAT_GUARD_BLIND]);
 	if (!ps->ndumps)
 		fprintf(out, "selfprof-bpf: no rustc query ran in the traced processes: no dump written\n");
 	for (size_t i = 0; i < ps->ndumps; i++)

@@ -305,12 +305,13 @@ static int collect_sites(struct session *s)
 
 		if (how == EXITS_SKIP)
 			continue;
+		if (how == EXITS_URET) {	/* a session: entry and return probe */
+			s->offsets[n + s->nuret] = s->set.points[i].offset;
+			s->cookies[n + s->nuret++] = point_cookie(&s->set, i);
+			continue;
+		}
 		s->offsets[s->nentries] = s->set.points[i].offset;
 		s->cookies[s->nentries++] = point_cookie(&s->set, i);
-		if (how != EXITS_URET)
-			continue;
-		s->offsets[n + s->nuret] = s->set.points[i].offset;
-		s->cookies[n + s->nuret++] = point_cookie(&s->set, i) | SP_COOKIE_URET;
 	}
 	if (s->o->verbose && !s->o->uretprobes)
 		fprintf(stderr, "selfprof-bpf: %zu exit sites (%zu tail-calling points ended by "
@@ -321,15 +322,29 @@ static int collect_sites(struct session *s)
 	return 0;
 }
 
-/* Return probes break unwinding unless the unwind guard is there:
- * find its sites (any mode with return probes; --returns=uret needs it,
- * auto picks return probes only with it). */
+/*
+ * Return probes break unwinding unless the unwind guard is there: find its
+ * sites (any mode with return probes; --returns=uret needs it, auto picks
+ * return probes only with it). And they must stay in the traced threads:
+ * only uprobe sessions let an untraced thread decline one, so without
+ * them --returns=uret is refused and auto takes exit sites.
+ */
 static int setup_guard(struct session *s)
 {
 	char err[1024];
 
 	if (s->o->no_uret)
 		return 0;
+	if (!s->tr.sessions) {
+		if (s->o->uretprobes)
+			return die(EXIT_BPF, "return probes need uprobe sessions (Linux 6.12 "
+				   "and uprobe_multi), or every rustc on the machine would get "
+				   "them; try --returns=exits");
+		if (s->o->verbose)
+			fprintf(stderr, "selfprof-bpf: no uprobe sessions: exit sites instead "
+				"of return probes\n");
+		return 0;
+	}
 	if (unwind_guard_find(&s->guard, s->set.lib_path, err, sizeof(err))) {
 		if (s->o->uretprobes)
 			return die(EXIT_NOLIB, "%s: return probes would break rustc's "
@@ -344,43 +359,44 @@ static int setup_guard(struct session *s)
 	return 0;
 }
 
-/* Load BPF and attach every probe point: uprobe_multi links (one per kind
- * of site), or (if the kernel refuses them) one perf uprobe per site. */
-static int load_and_attach(struct session *s)
+/* Load the BPF programs: for uprobe_multi links or, where the kernel
+ * refuses them (or SELFPROF_BPF_NO_MULTI is set: tests, old kernels),
+ * for one perf uprobe per site. */
+static int open_bpf(struct session *s)
 {
 	const enum attach_method methods[] = { ATTACH_MULTI, ATTACH_PERF };
 	char err[1024], err1[1024] = "";
-	int r = -1;
 
-	/* SELFPROF_BPF_NO_MULTI: exercise the fallback (tests, old kernels) */
 	for (int m = getenv("SELFPROF_BPF_NO_MULTI") ? 1 : 0; m < 2; m++) {
-		r = tracer_open(&s->tr, methods[m], s->o->ringbuf_bytes, err, sizeof(err));
-		if (!r) {
-			const struct bpf_program *en = tracer_entry_prog(&s->tr);
-			const struct bpf_program *ex = tracer_return_prog(&s->tr);
-			struct attach_group g[3] = {
-				{ ex, { s->exits.offsets, s->exits.cookies, s->exits.n }, false },
-				{ ex, { s->offsets + s->set.n, s->cookies + s->set.n, s->nuret }, true },
-				{ en, { s->offsets, s->cookies, s->nentries }, false },
-			};
-
-			r = attach_points(&s->att, methods[m], s->set.lib_path, g, 3, 0,
-					  err, sizeof(err));
-			if (!r)
-				break;
-			tracer_close(&s->tr);
-		}
+		if (!tracer_open(&s->tr, methods[m], s->o->ringbuf_bytes, err, sizeof(err)))
+			return 0;
 		if (!m)
 			snprintf(err1, sizeof(err1), "%s", err);
 	}
-	if (r)
-		return die(EXIT_BPF, "%s", err1[0] ? err1 : err);
+	return die(EXIT_BPF, "%s", err1[0] ? err1 : err);
+}
+
+/* Attach every probe point: exit sites first, then sessions, then plain
+ * entries, so that no frame opens before its end is in place. */
+static int attach_all(struct session *s)
+{
+	const struct bpf_program *en = tracer_entry_prog(&s->tr);
+	const struct bpf_program *ex = tracer_return_prog(&s->tr);
+	struct attach_group g[3] = {
+		{ ex, { s->exits.offsets, s->exits.cookies, s->exits.n }, ATTACH_ENTRY },
+		{ tracer_session_prog(&s->tr), { s->offsets + s->set.n, s->cookies + s->set.n,
+						 s->nuret }, ATTACH_SESSION },
+		{ en, { s->offsets, s->cookies, s->nentries }, ATTACH_ENTRY },
+	};
+	char err[1024];
+
+	if (attach_points(&s->att, s->tr.method, s->set.lib_path, g, 3, 0, err, sizeof(err)))
+		return die(EXIT_BPF, "%s", err);
 	if (s->guarded && unwind_guard_attach(&s->guard, &s->tr, err, sizeof(err)))
 		return die(EXIT_BPF, "unwind guard: %s", err);
 	if (s->att.method != ATTACH_MULTI)
-		fprintf(stderr, "selfprof-bpf: uprobe_multi unavailable (%s); "
-			"attached %zu perf uprobes instead\n", err1[0] ? err1 : "not tried",
-			s->att.nlinks);
+		fprintf(stderr, "selfprof-bpf: uprobe_multi unavailable; attached %zu perf "
+			"uprobes instead\n", s->att.nlinks);
 	return 0;
 }
 
@@ -452,7 +468,7 @@ static void setup_procs(struct session *s)
 		 "\"probe_cost_ns\": %.0f, \"probe_cost_entry_ns\": %.0f, "
 		 "\"probe_cost_exit_ns\": %.0f, \"probe_cost_uret_ns\": %.0f, "
 		 "\"probe_cost_correction\": %s, \"returns\": \"%s\", \"unwind_guard\": %s",
-		 TOOL_VERSION, s->nentries, s->o->uretprobes ? 0 : s->exits.n,
+		 TOOL_VERSION, s->nentries + s->nuret, s->o->uretprobes ? 0 : s->exits.n,
 		 s->att.method == ATTACH_MULTI ? "uprobe_multi" : "uprobe",
 		 s->cal.entry_ns + (s->o->uretprobes ? s->cal.uret_ns : s->cal.exit_ns),
 		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
@@ -618,7 +634,7 @@ static bool teardown(struct session *s)
 	rep.cal = &s->cal;
 	rep.attach_s = s->att.seconds;
 	rep.method = attach_method_name(s->att.method);
-	rep.npoints = s->nentries;
+	rep.npoints = s->nentries + s->nuret;
 	rep.ringbuf_bytes = s->o->ringbuf_bytes;
 	rep.verbose = s->o->verbose;
 	report_print(stderr, &rep);
@@ -666,9 +682,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	r = setup_output(&s);
+	r = r ?: open_bpf(&s);
 	r = r ?: setup_guard(&s);
 	r = r ?: collect_sites(&s);
-	r = r ?: load_and_attach(&s);
+	r = r ?: attach_all(&s);
 	r = r ?: setup_correction(&s);
 	if (!r)
 		setup_procs(&s);

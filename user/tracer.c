@@ -39,6 +39,55 @@ static int attach_tracepoints(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+static int load(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes, bool sessions,
+		char *err, size_t errlen)
+{
+	struct bpf_program *multi[] = {
+		t->skel->progs.sp_entry, t->skel->progs.sp_return,
+		t->skel->progs.sp_unwind, t->skel->progs.sp_rearm,
+	};
+	int r;
+
+	if (m == ATTACH_MULTI)
+		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+			bpf_program__set_expected_attach_type(multi[i], SP_BPF_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(t->skel->progs.sp_session, sessions);
+	if (sessions)
+		bpf_program__set_expected_attach_type(t->skel->progs.sp_session,
+						      SP_BPF_TRACE_UPROBE_SESSION);
+	if (ringbuf_bytes)
+		bpf_map__set_max_entries(t->skel->maps.rb, ringbuf_bytes);
+	r = selfprof_bpf__load(t->skel);
+	if (r)
+		snprintf(err, errlen, "loading the BPF programs: %s", strerror(-r));
+	t->sessions = !r && sessions;
+	return r;
+}
+
+/* The skeleton, loaded with the session program if the kernel takes it
+ * (uprobe_multi only), else without. */
+static int open_and_load(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
+			 char *err, size_t errlen)
+{
+	bool sessions = m == ATTACH_MULTI && !getenv("SELFPROF_BPF_NO_SESSIONS");
+
+	for (;; sessions = false) {
+		int r;
+
+		t->skel = selfprof_bpf__open();
+		if (!t->skel) {
+			r = -errno;
+			snprintf(err, errlen, "opening the BPF object: %s", strerror(-r));
+			return r;
+		}
+		r = load(t, m, ringbuf_bytes, sessions, err, errlen);
+		if (!r || !sessions)
+			return r;
+		selfprof_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+}
+
 int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 		char *err, size_t errlen)
 {
@@ -47,35 +96,10 @@ int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 	memset(t, 0, sizeof(*t));
 	t->method = m;
 	libbpf_set_print(quiet_print);
-	t->skel = selfprof_bpf__open();
-	if (!t->skel) {
-		r = -errno;
-		snprintf(err, errlen, "opening the BPF object: %s", strerror(-r));
-		return r;
-	}
-	if (m == ATTACH_MULTI) {
-		bpf_program__set_expected_attach_type(t->skel->progs.sp_entry,
-						      SP_BPF_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(t->skel->progs.sp_return,
-						      SP_BPF_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(t->skel->progs.sp_unwind,
-						      SP_BPF_TRACE_UPROBE_MULTI);
-		bpf_program__set_expected_attach_type(t->skel->progs.sp_rearm,
-						      SP_BPF_TRACE_UPROBE_MULTI);
-	}
-	if (ringbuf_bytes)
-		bpf_map__set_max_entries(t->skel->maps.rb, ringbuf_bytes);
-	r = selfprof_bpf__load(t->skel);
-	if (r) {
-		snprintf(err, errlen, "loading the BPF programs: %s", strerror(-r));
-		goto fail;
-	}
-	r = attach_tracepoints(t, err, errlen);
+	r = open_and_load(t, m, ringbuf_bytes, err, errlen);
+	r = r ?: attach_tracepoints(t, err, errlen);
 	if (r)
-		goto fail;
-	return 0;
-fail:
-	tracer_close(t);
+		tracer_close(t);
 	return r;
 }
 
@@ -96,6 +120,11 @@ const struct bpf_program *tracer_entry_prog(const struct tracer *t)
 const struct bpf_program *tracer_return_prog(const struct tracer *t)
 {
 	return t->skel->progs.sp_return;
+}
+
+const struct bpf_program *tracer_session_prog(const struct tracer *t)
+{
+	return t->sessions ? t->skel->progs.sp_session : NULL;
 }
 
 const struct bpf_program *tracer_unwind_prog(const struct tracer *t)

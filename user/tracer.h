@@ -17,17 +17,23 @@ struct selfprof_bpf;
 struct tracer {
 	struct selfprof_bpf *skel;
 	enum attach_method method;	/* what the uprobe programs were loaded for */
+	bool sessions;			/* sp_session loaded: the kernel has uprobe sessions */
 	struct bpf_link *tp_links[3];
 };
 
 /* Load for the given attach method (uprobe_multi programs need their own
- * expected_attach_type). ringbuf_bytes: 0 for the default (32 MiB). */
+ * expected_attach_type). ringbuf_bytes: 0 for the default (32 MiB). The
+ * session program loads only where the kernel has uprobe sessions
+ * (t->sessions says which). */
 int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 		char *err, size_t errlen);
 void tracer_close(struct tracer *t);
 
 const struct bpf_program *tracer_entry_prog(const struct tracer *t);
 const struct bpf_program *tracer_return_prog(const struct tracer *t);
+/* Entry and return probe in one, declining the return probe in untraced
+ * threads; NULL without t->sessions. */
+const struct bpf_program *tracer_session_prog(const struct tracer *t);
 /* The unwind guard's programs (unwind.h): an unwinder's entry, Rust's catch. */
 const struct bpf_program *tracer_unwind_prog(const struct tracer *t);
 const struct bpf_program *tracer_rearm_prog(const struct tracer *t);

@@ -24,10 +24,10 @@ struct link_create_uprobe_multi {
 	uint32_t pad;
 };
 
-#define UPROBE_MULTI_RETURN	1	/* BPF_F_UPROBE_MULTI_RETURN */
+#define UPROBE_MULTI_RETURN	1	/* BPF_F_UPROBE_MULTI_RETURN (a flag, unlike the enum) */
 
 int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
-			const uint64_t *cookies, size_t n, bool retprobe, pid_t pid)
+			const uint64_t *cookies, size_t n, enum uprobe_multi_how how, pid_t pid)
 {
 	struct link_create_uprobe_multi attr;
 	long fd;
@@ -36,12 +36,13 @@ int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
 		return -EINVAL;
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = prog_fd;
-	attr.attach_type = SP_BPF_TRACE_UPROBE_MULTI;
+	attr.attach_type = how == UPROBE_MULTI_SESSION ? SP_BPF_TRACE_UPROBE_SESSION
+						       : SP_BPF_TRACE_UPROBE_MULTI;
 	attr.path = (uint64_t)(uintptr_t)path;
 	attr.offsets = (uint64_t)(uintptr_t)offsets;
 	attr.cookies = (uint64_t)(uintptr_t)cookies;
 	attr.cnt = (uint32_t)n;
-	attr.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0;
+	attr.multi_flags = how == UPROBE_MULTI_RETURN ? UPROBE_MULTI_RETURN : 0;
 	attr.pid = (uint32_t)pid;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : (int)fd;

@@ -11,17 +11,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* BPF_TRACE_UPROBE_MULTI: the expected_attach_type the programs are loaded
- * with (the installed uapi header predates it). */
+/* The expected_attach_types the programs are loaded with (the installed
+ * uapi header predates them): uprobe_multi links, and uprobe sessions
+ * (one program for entry and return; the entry can decline the return). */
 #define SP_BPF_TRACE_UPROBE_MULTI	48
+#define SP_BPF_TRACE_UPROBE_SESSION	57
+
+enum uprobe_multi_how {
+	UPROBE_MULTI_ENTRY,
+	UPROBE_MULTI_RETURN,	/* fire on return instead of entry */
+	UPROBE_MULTI_SESSION,	/* both, for programs loaded as sessions */
+};
 
 /*
  * Attach prog_fd at every offsets[i] of the file at path, with cookies[i]
- * (may be NULL) readable through bpf_get_attach_cookie(). retprobe: fire on
- * return instead of entry. pid 0: every process mapping the file.
- * Returns the link fd, or -errno.
+ * (may be NULL) readable through bpf_get_attach_cookie(). pid 0: every
+ * process mapping the file. Returns the link fd, or -errno.
  */
 int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
-			const uint64_t *cookies, size_t n, bool retprobe, pid_t pid);
+			const uint64_t *cookies, size_t n, enum uprobe_multi_how how, pid_t pid);
 
 #endif
