@@ -36,6 +36,7 @@
 #include "sysroot.h"
 #include "tracer.h"
 #include "unwind_guard.h"
+#include "watchdog.h"
 
 #define TOOL_VERSION	"1.0"
 #define RINGBUF_DEFAULT	(32u << 20)	/* bytes; also bpf/selfprof.bpf.c's */
@@ -263,6 +264,7 @@ struct session {
 	struct unwind_guard guard;	/* unwinding through return probes */
 	bool guarded;
 	struct fixups fix;		/* the guard's stack rewrites */
+	struct watchdog wd;		/* continues what BPF stopped if we die */
 	uint64_t *offsets, *cookies;	/* entries [0, n), return probes [n, n + nuret) */
 	size_t nentries, nuret;
 	struct output_spec out;
@@ -398,6 +400,13 @@ static int attach_all(struct session *s)
 		fprintf(stderr, "selfprof-bpf: uprobe_multi unavailable; attached %zu perf "
 			"uprobes instead\n", s->att.nlinks);
 	return 0;
+}
+
+static int start_watchdog(struct session *s)
+{
+	int r = watchdog_start(&s->wd, tracer_traced_fd(&s->tr));
+
+	return r ? die(EXIT_BPF, "watchdog: %s", strerror(-r)) : 0;
 }
 
 static int setup_correction(struct session *s)
@@ -619,6 +628,7 @@ static bool teardown(struct session *s)
 	attach_release(&s->att);
 	unwind_guard_release(&s->guard);
 	fixups_free(&s->fix);
+	watchdog_stop(&s->wd);
 	if (s->o->verbose && s->guarded)
 		fprintf(stderr, "selfprof-bpf: unwind guard: %llu stops, %llu stack slots "
 			"rewritten, %llu skipped, %llu failed\n",
@@ -686,6 +696,7 @@ int main(int argc, char **argv)
 	r = r ?: setup_guard(&s);
 	r = r ?: collect_sites(&s);
 	r = r ?: attach_all(&s);
+	r = r ?: start_watchdog(&s);
 	r = r ?: setup_correction(&s);
 	if (!r)
 		setup_procs(&s);

@@ -142,6 +142,11 @@ int tracer_fixup_fd(const struct tracer *t)
 	return bpf_map__fd(t->skel->maps.fixrb);
 }
 
+int tracer_traced_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.traced);
+}
+
 int tracer_ringbuf_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.rb);

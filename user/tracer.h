@@ -38,6 +38,8 @@ const struct bpf_program *tracer_session_prog(const struct tracer *t);
 const struct bpf_program *tracer_unwind_prog(const struct tracer *t);
 const struct bpf_program *tracer_rearm_prog(const struct tracer *t);
 int tracer_ringbuf_fd(const struct tracer *t);
+/* The traced-pid map (watchdog.h). */
+int tracer_traced_fd(const struct tracer *t);
 /* The unwind guard's ring buffer of slots to rewrite (fixups.h). */
 int tracer_fixup_fd(const struct tracer *t);
 
