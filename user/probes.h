@@ -37,6 +37,7 @@ struct probe_set {
 	struct probe_point *points;
 	size_t n;
 	char *lib_path;		/* the library the offsets belong to */
+	uint32_t id_base;	/* probe id of points[0]: ids of several libraries differ */
 	const char *generation;	/* which naming scheme matched, e.g. "rustc >= 1.86 (invoke_provider_fn)" */
 	size_t nsymbols;	/* symbols read (.symtab + .dynsym) */
 	int stripped;		/* no .symtab and no usable debug file */

@@ -18,9 +18,7 @@ static const char *const unwinder_funcs[] = {
 };
 #define NFUNCS	(sizeof(unwinder_funcs) / sizeof(unwinder_funcs[0]))
 
-/* Where the dynamic loader finds libgcc_s for a rustc: the toolchain's
- * own lib directory first (its RUNPATH), then the system's. */
-static int find_unwinder(const char *driver_lib, char *out, size_t size)
+int unwind_guard_locate(const char *driver_lib, char *out, size_t size)
 {
 	static const char *const dirs[] = {
 		NULL, "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -102,15 +100,13 @@ static int scan_file(struct unwind_guard *g, const char *path, int catch, char *
 	return s.err;
 }
 
-int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, char *err, size_t errlen)
+int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, const char *unwinder,
+		      char *err, size_t errlen)
 {
 	int r;
 
 	memset(g, 0, sizeof(*g));
-	if (find_unwinder(driver_lib, g->unwinder, sizeof(g->unwinder))) {
-		snprintf(err, errlen, "libgcc_s.so.1 (rustc's unwinder) not found");
-		return -ENOENT;
-	}
+	snprintf(g->unwinder, sizeof(g->unwinder), "%s", unwinder);
 	snprintf(g->driver, sizeof(g->driver), "%s", driver_lib);
 	r = scan_file(g, g->unwinder, 0, err, errlen);
 	r = r ?: scan_file(g, g->driver, 1, err, errlen);

@@ -27,9 +27,15 @@ struct unwind_guard {
 	struct attachment att[2];
 };
 
-/* Find the unwinder library and both kinds of sites for the rustc whose
- * librustc_driver is driver_lib. 0, or -errno with a message in err. */
-int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, char *err, size_t errlen);
+/* Where the dynamic loader finds libgcc_s for the rustc whose
+ * librustc_driver is driver_lib: the toolchain's own lib directory first
+ * (its RUNPATH), then the system's. 0 and the path, or -ENOENT. */
+int unwind_guard_locate(const char *driver_lib, char *out, size_t size);
+
+/* Both kinds of sites: the unwinder's entry points in unwinder (libgcc_s),
+ * Rust's catch in driver_lib. 0, or -errno with a message in err. */
+int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, const char *unwinder,
+		      char *err, size_t errlen);
 
 /* Attach sp_unwind and sp_rearm (every process; the programs act only
  * in traced threads). 0, or -errno with a message in err. */

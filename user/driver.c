@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "asuser.h"
+#include "driver.h"
+#include "tracer.h"
+
+/*
+ * Open a library for probing, as the user: the kernel checks that they
+ * may reach and read it. Then it must be a regular file owned by root or
+ * by them and writable by no one else: probes land at offsets read from
+ * it, in every process that maps it. realpath (as root) only names it;
+ * every check is on the open file.
+ */
+static int open_library(const struct asuser *as, const char *path, int *fd_out,
+			char *real, size_t rsize, struct stat *st, char *err, size_t errlen)
+{
+	char *rp = realpath(path, NULL);
+	int fd;
+
+	if (!rp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(real, rsize, "%s", rp);
+	free(rp);
+	fd = asuser_openat(as, AT_FDCWD, real, O_RDONLY, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, asuser_strerror(fd));
+		return fd;
+	}
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if ((as->active && st->st_uid != 0 && st->st_uid != as->uid) ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen, "%s: refused: a library to probe must belong to root or to "
+			 "you and be writable by no one else", path);
+		close(fd);
+		return -EPERM;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int driver_open(struct driver *d, const struct asuser *as, const char *path,
+		char *err, size_t errlen)
+{
+	struct stat st;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = d->guard_fd = -1;
+	r = open_library(as, path, &d->fd, d->path, sizeof(d->path), &st, err, errlen);
+	if (r)
+		return r;
+	snprintf(d->fdpath, sizeof(d->fdpath), "/proc/self/fd/%d", d->fd);
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	return 0;
+}
+
+static uint64_t point_cookie(const struct probe_set *set, size_t i)
+{
+	const struct probe_point *p = &set->points[i];
+
+	return PROBE_COOKIE(set->id_base + i, p->role, p->kind);
+}
+
+/* The unwind guard's sites, through the toolchain's libgcc_s opened and
+ * checked like the driver. Without it, return probes are not safe. */
+static int find_guard(struct driver *d, const struct asuser *as, char *err, size_t errlen)
+{
+	char path[4096], real[4096], fdpath[64];
+	struct stat st;
+	int r;
+
+	if (unwind_guard_locate(d->path, path, sizeof(path))) {
+		snprintf(err, errlen, "libgcc_s.so.1 (rustc's unwinder) not found");
+		return -ENOENT;
+	}
+	r = open_library(as, path, &d->guard_fd, real, sizeof(real), &st, err, errlen);
+	if (r)
+		return r;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", d->guard_fd);
+	return unwind_guard_find(&d->guard, d->fdpath, fdpath, err, errlen);
+}
+
+/* Whether intervals end with return probes: they need uprobe sessions (so
+ * that they stay in traced threads) and the unwind guard. */
+static int choose_returns(struct driver *d, const struct asuser *as, const struct driver_opts *o,
+			  bool sessions, char *err, size_t errlen)
+{
+	char why[1024];
+
+	if (o->returns == RETURNS_EXITS || o->returns == RETURNS_CALLEES)
+		return 0;
+	if (!sessions) {
+		if (o->returns == RETURNS_URET) {
+			snprintf(err, errlen, "return probes need uprobe sessions (Linux 6.12 and "
+				 "uprobe_multi), or every rustc on the machine would get them; "
+				 "try --returns=exits");
+			return -EOPNOTSUPP;
+		}
+		return 0;
+	}
+	if (find_guard(d, as, why, sizeof(why))) {
+		if (o->returns == RETURNS_URET) {
+			snprintf(err, errlen, "%s: return probes would break rustc's unwinding; "
+				 "try --returns=exits", why);
+			return -ENOENT;
+		}
+		if (o->verbose)
+			fprintf(stderr, "selfprof-bpf: no unwind guard: %s\n", why);
+		return 0;
+	}
+	d->guarded = d->uret = true;
+	return 0;
+}
+
+/* Entry sites: every point, plain or as a session (entry and return
+ * probe). Exit sites: the `ret`s of the others (exits.h). */
+static int collect_sites(struct driver *d, const struct driver_opts *o, char *err, size_t errlen)
+{
+	size_t n = d->set.n;
+
+	d->exits.only_callees = o->returns == RETURNS_CALLEES;
+	if (!d->uret && exits_find(&d->set, point_cookie, &d->exits, err, errlen))
+		return -EINVAL;
+	d->offsets = calloc(n ? 2 * n : 1, sizeof(*d->offsets));
+	d->cookies = calloc(n ? 2 * n : 1, sizeof(*d->cookies));
+	if (!d->offsets || !d->cookies) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t how = d->uret ? EXITS_URET : d->exits.uret[i];
+		size_t at = how == EXITS_URET ? n + d->nsessions++ : d->nentries++;
+
+		if (how == EXITS_SKIP) {
+			d->nentries--;
+			continue;
+		}
+		d->offsets[at] = d->set.points[i].offset;
+		d->cookies[at] = point_cookie(&d->set, i);
+	}
+	if (o->verbose && !d->uret)
+		fprintf(stderr, "selfprof-bpf: %s: %zu exit sites (%zu tail-calling points ended "
+			"by their provider's rets); return probes on %zu points (%zu tail calls, "
+			"%zu without a ret); %zu .cold/.warm parts; %zu points left out\n",
+			d->path, d->exits.n, d->exits.via_callee, d->nsessions, d->exits.tailcalls,
+			d->exits.no_exit, d->exits.fragments, d->exits.skipped);
+	return 0;
+}
+
+int driver_discover(struct driver *d, const struct asuser *as, const struct driver_opts *o,
+		    bool sessions, uint32_t id_base, char *err, size_t errlen)
+{
+	int r = probes_discover_ex(d->fdpath, o->probe_flags, &d->set, err, errlen);
+
+	if (r)
+		return r;
+	d->set.id_base = id_base;
+	if (!d->set.n) {
+		snprintf(err, errlen, "no probe points in %s: %s", d->path,
+			 probes_explain_empty(&d->set));
+		return -ENODATA;
+	}
+	r = choose_returns(d, as, o, sessions, err, errlen);
+	return r ?: collect_sites(d, o, err, errlen);
+}
+
+int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t errlen)
+{
+	struct attach_group g[3] = {
+		{ tracer_return_prog(t), { d->exits.offsets, d->exits.cookies, d->exits.n },
+		  ATTACH_ENTRY },
+		{ tracer_session_prog(t), { d->offsets + d->set.n, d->cookies + d->set.n,
+					    d->nsessions }, ATTACH_SESSION },
+		{ tracer_entry_prog(t), { d->offsets, d->cookies, d->nentries }, ATTACH_ENTRY },
+	};
+	int r;
+
+	/* exit sites before entries: no frame opens before its end is in place */
+	r = attach_points(&d->att, t->method, d->fdpath, g, 3, 0, err, errlen);
+	if (!r && d->guarded && unwind_guard_attach(&d->guard, t, err, errlen)) {
+		attach_release(&d->att);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+void driver_close(struct driver *d)
+{
+	attach_release(&d->att);
+	if (d->guarded)
+		unwind_guard_release(&d->guard);
+	probes_free(&d->set);
+	exits_free(&d->exits);
+	free(d->offsets);
+	free(d->cookies);
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->guard_fd >= 0)
+		close(d->guard_fd);
+	memset(d, 0, sizeof(*d));
+	d->fd = d->guard_fd = -1;
+}
+
+const struct probe_point *driver_point(const struct driver *d, uint32_t id)
+{
+	if (id < d->set.id_base || id - d->set.id_base >= d->set.n)
+		return NULL;
+	return &d->set.points[id - d->set.id_base];
+}
