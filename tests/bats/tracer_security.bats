@@ -28,7 +28,12 @@ setup_file() {
 teardown_file() {
 	[ -n "${TC:-}" ] && mountpoint -q "$TC" && umount "$TC"
 	[ -n "${TC:-}" ] && rmdir "$TC"
-	[ -n "${SEC_USER:-}" ] && userdel "$SEC_USER" 2>/dev/null
+	# a process of the user may outlive a failed test by a moment (a sleep)
+	for _ in $(seq 100); do
+		[ -n "${SEC_USER:-}" ] || break
+		userdel "$SEC_USER" 2>/dev/null && break
+		sleep 0.1
+	done
 	return 0
 }
 
