@@ -3,7 +3,7 @@
 # by that user's rights. As root, with a throwaway user made for this file
 # and SUDO_UID/SUDO_GID/SUDO_USER set as sudo sets them.
 #
-# rustc for the user: /root is 0700, so the user cannot run root's rustup
+# rustc for the user: root's home is usually 0700, so the user cannot run its rustup
 # toolchain where it lies. The toolchain directory itself is 0755: it is
 # bind-mounted (read-only) at a path the user can reach, and that rustc is
 # first in PATH for the tracer and its child. Nothing is copied or chmodded.
