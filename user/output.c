@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "child.h"
 #include "output.h"
 
 /* Next NUL-separated argument after *pos, or NULL at the end. */
@@ -50,7 +52,15 @@ static void stem_of(const char *file, char *out, size_t size)
 			*p = '_';
 }
 
-void output_crate_name(const char *args, size_t len, char *out, size_t size)
+void output_sanitize_crate(char *crate)
+{
+	for (char *p = crate; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			*p = '_';
+}
+
+static void crate_name(const char *args, size_t len, char *out, size_t size)
 {
 	const char *a, *input = NULL;
 	size_t pos = 0;
@@ -78,6 +88,12 @@ void output_crate_name(const char *args, size_t len, char *out, size_t size)
 		stem_of(input, out, size);
 }
 
+void output_crate_name(const char *args, size_t len, char *out, size_t size)
+{
+	crate_name(args, len, out, size);
+	output_sanitize_crate(out);
+}
+
 void output_cmdline(const char *args, size_t len, char *out, size_t size)
 {
 	size_t n = 0;
@@ -98,6 +114,7 @@ void output_spec_init(struct output_spec *o, const char *path)
 
 	memset(o, 0, sizeof(*o));
 	o->path = path;
+	o->dirfd = AT_FDCWD;
 	if (path)
 		o->is_dir = (n && path[n - 1] == '/') ||
 			    (!stat(path, &st) && S_ISDIR(st.st_mode));
@@ -105,7 +122,10 @@ void output_spec_init(struct output_spec *o, const char *path)
 
 void output_path(struct output_spec *o, const char *crate, pid_t pid, char *out, size_t size)
 {
-	const char *c = crate && *crate ? crate : "rustc";
+	char c[128];
+
+	snprintf(c, sizeof(c), "%s", crate && *crate ? crate : "rustc");
+	output_sanitize_crate(c);
 
 	if (!o->path) {
 		snprintf(out, size, "%s-%07d.mm_profdata", c, (int)pid);
@@ -127,9 +147,92 @@ void output_path(struct output_spec *o, const char *crate, pid_t pid, char *out,
 	}
 }
 
-int output_chown(const char *path, uid_t uid, gid_t gid)
+const char *output_leaf(const char *path)
 {
-	if (uid == geteuid() && gid == getegid())
-		return 0;
-	return chown(path, uid, gid) ? -errno : 0;
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* -o FILE's directory: everything before the last '/' ("/" for "/x",
+ * "." for "x"). */
+static void file_dir(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+int output_open(struct output_spec *o, const struct invoker *inv, char *err, size_t size)
+{
+	char dir[4096];
+	const char *leaf;
+	int r;
+
+	r = asuser_init(&o->as, inv);
+	if (r) {
+		snprintf(err, size, "cannot act as the invoking user: %s", asuser_strerror(r));
+		return -1;
+	}
+	if (!o->path)
+		return 0;	/* the current directory, as ourselves or the user */
+	if (o->is_dir) {
+		snprintf(dir, sizeof(dir), "%s", o->path);
+		r = asuser_openat(&o->as, AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0);
+		if (r == -ENOENT) {
+			r = asuser_mkdirat(&o->as, AT_FDCWD, dir, 0755);
+			if (r && r != -EEXIST) {
+				snprintf(err, size, "cannot create %s: %s", dir, asuser_strerror(r));
+				output_close(o);
+				return -1;
+			}
+			r = asuser_openat(&o->as, AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0);
+		}
+	} else {
+		leaf = output_leaf(o->path);
+		if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, "..")) {
+			snprintf(err, size, "-o %s: not a file name", o->path);
+			output_close(o);
+			return -1;
+		}
+		file_dir(o->path, dir, sizeof(dir));
+		r = asuser_openat(&o->as, AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0);
+	}
+	if (r < 0) {
+		snprintf(err, size, "cannot write to %s: %s", dir, asuser_strerror(r));
+		output_close(o);
+		return -1;
+	}
+	o->dirfd = r;
+	r = asuser_dir_writable(&o->as, o->dirfd);
+	if (r) {
+		snprintf(err, size, "cannot write to %s: %s", dir, asuser_strerror(r));
+		output_close(o);
+		return -1;
+	}
+	if (!o->is_dir && (r = asuser_file_writable(&o->as, o->dirfd, output_leaf(o->path)))) {
+		snprintf(err, size, "cannot write %s: %s", o->path, asuser_strerror(r));
+		output_close(o);
+		return -1;
+	}
+	return 0;
+}
+
+void output_close(struct output_spec *o)
+{
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	o->dirfd = AT_FDCWD;
+	asuser_free(&o->as);
+}
+
+int output_create(const struct output_spec *o, const char *path)
+{
+	/* not opened (output_open): the path as it is */
+	return asuser_create(&o->as, o->dirfd, o->dirfd == AT_FDCWD ? path : output_leaf(path));
 }

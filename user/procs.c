@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "probes.h"
 #include "procs.h"
@@ -17,7 +18,9 @@ struct proc {
 	char *args;		/* NUL-separated command line */
 	size_t args_len;
 	struct sp_writer *w;
+	int fd;			/* the dump's, created as the user; -1 if none */
 	bool failed;
+	bool deleted;		/* the file was unlinked while we wrote it */
 	char *path;
 	char crate[128];
 	sp_string_id kinds[SP_KIND__COUNT];
@@ -98,6 +101,7 @@ static struct proc *proc_new(struct procs *ps, pid_t pid, uint64_t origin,
 		ps->cap = cap;
 	}
 	p->pid = pid;
+	p->fd = -1;
 	p->origin = origin;
 	p->args = malloc(len + 1);
 	if (p->args) {
@@ -110,49 +114,89 @@ static struct proc *proc_new(struct procs *ps, pid_t pid, uint64_t origin,
 	return p;
 }
 
+static bool is_gz(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return n > 3 && !strcmp(path + n - 3, ".gz");
+}
+
 /* Events that reached a file cut short by a write error (its whole pages
- * are a valid profile): what the report should claim. */
-static uint64_t file_events(const char *path)
+ * are a valid profile): what the report should claim. Read through our
+ * own fd, never the path (which the user may have replaced meanwhile).
+ * -1 if it does not read at all (a gzip stream cut short). */
+static int64_t file_events(int fd)
 {
 	struct sp_reader *r;
 	struct sp_error err = { 0 };
+	char path[64];
 	uint64_t n;
 
-	if (!path || sp_reader_open(&r, path, &err))
-		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (fd < 0 || sp_reader_open(&r, path, &err))
+		return -1;
 	n = sp_reader_num_events(r);
 	sp_reader_close(r);
 	return n;
 }
 
-/* The first write error of a dump, on one line; later ones (the close
- * repeats it) stay quiet. The writer cut the file to whole pages. */
+/* The first write error of a dump, on one line, as it happens; later
+ * ones (the close repeats it) stay quiet. The writer cut a plain file to
+ * whole pages; a gzip stream cut short does not read. */
 static void proc_write_failed(struct procs *ps, struct proc *p, const char *msg)
 {
 	if (p->failed)
 		return;
 	p->failed = true;
 	ps->nfailed++;
-	fprintf(stderr, "selfprof-bpf: write error, dump incomplete (what was written stays "
-		"readable): %s\n", msg ? msg : p->path ? p->path : "?");
+	fprintf(stderr, "selfprof-bpf: write error, dump incomplete (%s): %s\n",
+		is_gz(p->path) ? "a .gz dump cut short is UNREADABLE" :
+		"what was written stays readable", msg ? msg : p->path ? p->path : "?");
 }
 
 static void dump_add(struct procs *ps, struct proc *p, bool failed)
 {
 	struct dump *d = realloc(ps->dumps, (ps->ndumps + 1) * sizeof(*d));
+	int64_t n = 0;
 
 	if (!d)
 		return;
 	ps->dumps = d;
 	d += ps->ndumps++;
+	memset(d, 0, sizeof(*d));
 	d->path = p->path;
 	p->path = NULL;
 	d->crate = strdup(p->crate);
 	d->pid = p->pid;
-	d->events = failed ? file_events(d->path) : p->events;
+	d->deleted = p->deleted;
+	if (failed && !p->deleted)
+		n = file_events(p->fd);
+	d->unreadable = failed && !p->deleted && n < 0;
+	d->events = !failed ? p->events : n > 0 ? (uint64_t)n : 0;
 	d->failed = failed;
 	/* the run's total counts what the files hold */
 	ps->events -= p->events - (d->events < p->events ? d->events : p->events);
+}
+
+/* A dump is written once it is on disk: flushed, synced, and still linked
+ * (a dump whose directory was deleted meanwhile went nowhere). */
+static void proc_sync(struct procs *ps, struct proc *p)
+{
+	struct stat st;
+	char msg[4200];
+
+	if (!p->failed && fsync(p->fd)) {
+		snprintf(msg, sizeof(msg), "%s: fsync: %s", p->path, strerror(errno));
+		proc_write_failed(ps, p, msg);
+	}
+	if (!fstat(p->fd, &st) && st.st_nlink == 0) {
+		p->deleted = true;
+		if (!p->failed) {
+			p->failed = true;
+			ps->nfailed++;
+		}
+		fprintf(stderr, "selfprof-bpf: dump deleted while tracing: %s\n", p->path);
+	}
 }
 
 static void proc_close(struct procs *ps, struct proc *p)
@@ -165,8 +209,11 @@ static void proc_close(struct procs *ps, struct proc *p)
 			proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		if (sp_writer_close(p->w, &err))
 			proc_write_failed(ps, p, err.msg);
+		proc_sync(ps, p);
 		dump_add(ps, p, p->failed);
 	}
+	if (p->fd >= 0)
+		close(p->fd);
 	free(p->path);
 	free(p->args);
 	free(p->labels);
@@ -326,14 +373,20 @@ static int proc_open_writer(struct procs *ps, struct proc *p)
 
 	output_path(ps->o.out, p->crate, p->pid, path, sizeof(path));
 	p->path = strdup(path);
-	if (!p->path || sp_writer_create(&p->w, path, NULL, &err)) {
+	/* as the user, never through a symlink (output.h) */
+	p->fd = p->path ? output_create(ps->o.out, path) : -ENOMEM;
+	if (p->fd < 0)
+		snprintf(err.msg, sizeof(err.msg), "%s", asuser_strerror(p->fd));
+	if (p->fd < 0 || sp_writer_create_fd(&p->w, p->fd, path, NULL, &err)) {
 		fprintf(stderr, "selfprof-bpf: cannot create %s: %s\n", path, err.msg);
+		if (p->fd >= 0)
+			close(p->fd);
+		p->fd = -1;
 		p->w = NULL;
 		p->failed = true;
 		ps->nfailed++;
 		return -1;
 	}
-	output_chown(path, ps->o.uid, ps->o.gid);
 	if (proc_metadata(ps, p, false) || intern_strings(ps, p) || sp_writer_flush(p->w)) {
 		proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		return -1;

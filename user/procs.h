@@ -25,6 +25,8 @@ struct dump {
 	pid_t pid;
 	uint64_t events;	/* in the file (for a failed dump: as read back) */
 	bool failed;		/* writer reported an error (message printed) */
+	bool unreadable;	/* failed, and what is on disk does not read (a cut .gz) */
+	bool deleted;		/* failed: the file (or its directory) was deleted while tracing */
 };
 
 /* How a process's dump ended, for the final metadata. */
@@ -41,9 +43,9 @@ typedef void (*procs_stats_fn)(void *ctx, uint64_t out[STAT__COUNT]);
 
 struct procs_opts {
 	const struct probe_set *set;
-	struct output_spec *out;
-	uid_t uid;		/* dumps are chowned to uid/gid */
-	gid_t gid;
+	struct output_spec *out;	/* where, and as whom (out->as), dumps are created */
+	uid_t uid;		/* the invoking user (informational: dumps are */
+	gid_t gid;		/* created with out->as's rights, never chowned) */
 	const char *extra_json;	/* extra metadata members */
 	procs_stats_fn stats;	/* optional */
 	void *stats_ctx;

@@ -140,9 +140,12 @@ void report_print(FILE *out, const struct report *r)
 	if (!ps->ndumps)
 		fprintf(out, "selfprof-bpf: no rustc query ran in the traced processes: no dump written\n");
 	for (size_t i = 0; i < ps->ndumps; i++)
-		fprintf(out, "selfprof-bpf: wrote %s (%s, pid %d, %" PRIu64 " events)%s\n",
+		fprintf(out, "selfprof-bpf: %s %s (%s, pid %d, %" PRIu64 " events)%s\n",
+			ps->dumps[i].deleted ? "NOT written (deleted while tracing):" : "wrote",
 			ps->dumps[i].path, ps->dumps[i].crate[0] ? ps->dumps[i].crate : "rustc",
 			(int)ps->dumps[i].pid, ps->dumps[i].events,
+			ps->dumps[i].deleted ? "" :
+			ps->dumps[i].unreadable ? " INCOMPLETE and UNREADABLE: write error" :
 			ps->dumps[i].failed ? " INCOMPLETE: write error (valid up to it)" : "");
 	if (ps->nfailed)
 		fprintf(out, "selfprof-bpf: ERROR: %zu dump(s) could not be written completely\n",

@@ -21,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "asuser.h"
 #include "attach.h"
 #include "calibrate.h"
 #include "checks.h"
@@ -431,19 +432,15 @@ static int setup_correction(struct session *s)
 	return 0;
 }
 
+/* The output directory, opened (and -o DIR/ created) as the invoking
+ * user; refused now, before the command runs, if dumps cannot go there. */
 static int setup_output(struct session *s)
 {
-	const char *p = s->o->out;
-	struct stat st;
+	char err[4300];
 
-	output_spec_init(&s->out, p);
-	if (p && s->out.is_dir && stat(p, &st)) {
-		if (mkdir(p, 0755))
-			return die(EXIT_OUTPUT, "cannot create %s: %s", p, strerror(errno));
-		output_chown(p, s->inv.uid, s->inv.gid);
-	}
-	if (p && s->out.is_dir && access(p, W_OK))
-		return die(EXIT_OUTPUT, "cannot write to %s: %s", p, strerror(errno));
+	output_spec_init(&s->out, s->o->out);
+	if (output_open(&s->out, &s->inv, err, sizeof(err)))
+		return die(EXIT_OUTPUT, "%s", err);
 	return 0;
 }
 
@@ -683,6 +680,11 @@ int main(int argc, char **argv)
 	} else if (o.pid && kill(o.pid, 0) && errno == ESRCH) {
 		return die(EXIT_USAGE, "-p %d: no such process", (int)o.pid);
 	}
+	/* Under sudo, only what the user could ptrace themselves. */
+	if (o.pid && (r = asuser_may_ptrace(&s.inv, o.pid)))
+		return die(EXIT_USAGE, "-p %d: %s", (int)o.pid, r == -ENOENT ? "no such process" :
+			   r == -EACCES || r == -EPERM ? "permission denied: you could not ptrace it" :
+			   strerror(-r));
 	r = find_probes(&o, &s.inv, &s.set);
 	if (r)
 		return r;

@@ -732,3 +732,53 @@ TEST(metadata_written_twice_later_wins)
 	CHECK(strstr(sp_reader_metadata(r)->json, "\"lost_events\": 3") != NULL);
 	sp_reader_close(r);
 }
+
+/* sp_writer_create_fd: the caller's fd, named for messages, never closed;
+ * gzip when the name ends in .gz; a bad fd is refused. */
+TEST(writer_on_callers_fd)
+{
+	const char *plain = t_tmp("fd.mm_profdata"), *gz = t_tmp("fd-gz.bin");
+	struct sp_writer *w;
+	struct sp_error err = { 0 };
+	struct sp_summary *s;
+	unsigned char magic[2] = { 0 };
+	sp_string_id q, a;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *path = pass ? gz : plain;
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		REQUIRE(fd >= 0);
+		REQUIRE(sp_writer_create_fd(&w, fd, pass ? "named.mm_profdata.gz" : "named",
+					    NULL, &err) == 0);
+		q = sp_writer_cstring(w, "Query");
+		a = sp_writer_cstring(w, "a");
+		for (int i = 0; i < 1000; i++)
+			CHECK(sp_writer_interval(w, q, a, 1, 10 * i, 10 * i + 7) == 0);
+		REQUIRE(sp_writer_close(w, NULL) == 0);
+		CHECK(fcntl(fd, F_GETFD) >= 0);		/* still the caller's */
+		CHECK(fsync(fd) == 0);
+		close(fd);
+		FILE *fp = fopen(path, "rb");
+		REQUIRE(fp);
+		CHECK(fread(magic, 1, 2, fp) == 2);
+		fclose(fp);
+		/* the name, not the path, chose gzip */
+		CHECK((magic[0] == 0x1f && magic[1] == 0x8b) == (pass == 1));
+		REQUIRE(sp_summarize_file(path, &s, NULL) == 0);
+		CHECK_EQ_U64(s->rows[0].count, 1000);
+		CHECK_EQ_I64(s->rows[0].self_ns, 7000);
+		sp_summary_free(s);
+		unlink(path);
+	}
+	/* a write error is reported under the name given */
+	int ro = open(plain, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	REQUIRE(ro >= 0);
+	CHECK(sp_writer_create_fd(&w, ro, "shown-name", NULL, &err) == SP_EIO);
+	CHECK(strncmp(err.msg, "shown-name: ", 12) == 0);
+	CHECK(fcntl(ro, F_GETFD) >= 0);
+	close(ro);
+	unlink(plain);
+	CHECK(sp_writer_create_fd(&w, -1, "x", NULL, &err) == SP_EINVAL);
+	CHECK(w == NULL);
+}

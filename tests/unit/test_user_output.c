@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of the loader's helpers that need no BPF: output naming,
- * crate names from rustc command lines, exit codes, command lookup. */
+ * crate names from rustc command lines, exit codes, command lookup,
+ * files created with the invoking user's rights. */
 #include <errno.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "test.h"
+#include "asuser.h"
 #include "child.h"
 #include "output.h"
 #include "probes.h"
@@ -97,22 +102,168 @@ TEST(output_dir_detected_without_slash)
 	rmdir(d);
 }
 
-TEST(chown_to_invoker)
+TEST(crate_names_never_leave_the_directory)
 {
-	const char *f = t_tmp("owned");
+	struct output_spec o;
+	char p[256], c[64];
+
+	/* rustc refuses such names later, but the dump is named first */
+	CHECK_STR(crate_of("rustc|--crate-name|../../x|a.rs"), "______x");
+	CHECK_STR(crate_of("rustc|--crate-name=/etc/cron.d/x|a.rs"), "_etc_cron_d_x");
+	CHECK_STR(crate_of("rustc|--crate-name|.hidden|a.rs"), "_hidden");
+	CHECK_STR(crate_of("rustc|--crate-name|caf\xc3\xa9_1|a.rs"), "caf___1");
+	CHECK_STR(crate_of("rustc|dir/..rs"), "_");
+	output_spec_init(&o, "out/");
+	output_path(&o, "../../x", 9, p, sizeof(p));	/* raw names too */
+	CHECK_STR(p, "out/______x-0000009.mm_profdata");
+	CHECK_STR(output_leaf(p), "______x-0000009.mm_profdata");
+	snprintf(c, sizeof(c), "ok_Name9");
+	output_sanitize_crate(c);
+	CHECK_STR(c, "ok_Name9");
+}
+
+/* The invoking user for the tests run as root: nobody. */
+static void nobody(struct invoker *inv)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->drop = true;
+	inv->uid = 65534;
+	inv->gid = 65534;
+	snprintf(inv->name, sizeof(inv->name), "nobody");
+}
+
+TEST(output_refused_where_the_user_cannot_write)
+{
+	struct invoker inv;
+	struct output_spec o;
+	char err[512], sub[512], file[512];
+	const char *d = t_tmp("rootdir");
+
+	if (geteuid() != 0) {
+		printf("# skip: needs root\n");
+		return;
+	}
+	nobody(&inv);
+	mkdir(d, 0755);		/* root's: nobody may not write here */
+	snprintf(sub, sizeof(sub), "%s/newdir/", d);
+	snprintf(file, sizeof(file), "%s/newfile", d);
+	output_spec_init(&o, d);
+	CHECK(output_open(&o, &inv, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "Permission denied") != NULL);
+	output_spec_init(&o, sub);
+	CHECK(output_open(&o, &inv, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "cannot create") != NULL);
+	CHECK(access(sub, F_OK) != 0);
+	output_spec_init(&o, file);
+	CHECK(output_open(&o, &inv, err, sizeof(err)) == -1);
+	CHECK(access(file, F_OK) != 0);
+	/* the same as root itself: allowed */
+	inv.drop = false;
+	output_spec_init(&o, file);
+	CHECK(output_open(&o, &inv, err, sizeof(err)) == 0);
+	output_close(&o);
+	/* a 1777 directory: nobody may create, and the file is nobody's */
+	chmod(d, 01777);
+	nobody(&inv);
+	output_spec_init(&o, d);
+	REQUIRE(output_open(&o, &inv, err, sizeof(err)) == 0);
+	output_path(&o, "k", 5, file, sizeof(file));
+	int fd = output_create(&o, file);
 	struct stat st;
-	FILE *fp = fopen(f, "w");
+
+	REQUIRE(fd >= 0);
+	REQUIRE(fstat(fd, &st) == 0);
+	CHECK_EQ_U64(st.st_uid, 65534);
+	CHECK_EQ_U64(st.st_gid, 65534);
+	close(fd);
+	/* root's credentials are back after each call */
+	CHECK_EQ_U64(setfsuid(-1), 0);
+	CHECK_EQ_U64(setfsgid(-1), 0);
+	unlink(file);
+	output_close(&o);
+	rmdir(d);
+}
+
+TEST(output_never_follows_a_symlink)
+{
+	struct invoker inv = { 0 };
+	struct output_spec o;
+	char err[512], link[512];
+	const char *victim = t_tmp("victim"), *d = t_tmp("symdir/");
+	FILE *fp = fopen(victim, "w");
 
 	REQUIRE(fp);
+	fputs("precious", fp);
 	fclose(fp);
-	if (geteuid() == 0) {
-		CHECK_EQ_I64(output_chown(f, 65534, 65534), 0);
-		REQUIRE(stat(f, &st) == 0);
-		CHECK_EQ_U64(st.st_uid, 65534);
-		CHECK_EQ_U64(st.st_gid, 65534);
+	mkdir(d, 0755);
+	snprintf(link, sizeof(link), "%slink.mm_profdata", d);
+	REQUIRE(symlink(victim, link) == 0);
+	/* -o LINK: refused at once */
+	output_spec_init(&o, link);
+	CHECK(output_open(&o, &inv, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	/* planted later, at a dump's name: the create refuses it */
+	output_spec_init(&o, d);
+	REQUIRE(output_open(&o, &inv, err, sizeof(err)) == 0);
+	CHECK_EQ_I64(output_create(&o, link), -ELOOP);
+	CHECK_STR(asuser_strerror(-ELOOP), "is a symbolic link (not followed)");
+	output_close(&o);
+	fp = fopen(victim, "r");
+	REQUIRE(fp);
+	REQUIRE(fgets(err, sizeof(err), fp));
+	fclose(fp);
+	CHECK_STR(err, "precious");
+	unlink(link);
+	/* a FIFO there neither blocks nor is written */
+	REQUIRE(mkfifo(link, 0644) == 0);
+	output_spec_init(&o, d);
+	REQUIRE(output_open(&o, &inv, err, sizeof(err)) == 0);
+	CHECK(output_create(&o, link) < 0);
+	output_close(&o);
+	unlink(link);
+	unlink(victim);
+	rmdir(d);
+}
+
+TEST(ptrace_check_as_the_user)
+{
+	struct invoker inv;
+	pid_t c;
+
+	nobody(&inv);
+	inv.drop = false;	/* no user to act for: anything */
+	CHECK_EQ_I64(asuser_may_ptrace(&inv, 1), 0);
+	if (geteuid() != 0) {
+		printf("# skip: needs root\n");
+		return;
 	}
-	CHECK_EQ_I64(output_chown(f, geteuid(), getegid()), 0);
-	unlink(f);
+	nobody(&inv);
+	CHECK(asuser_may_ptrace(&inv, 1) == -EACCES || asuser_may_ptrace(&inv, 1) == -EPERM);
+	CHECK(asuser_may_ptrace(&inv, getpid()) < 0);	/* root's own */
+	/* a process of the user's own: allowed */
+	c = fork();
+	REQUIRE(c >= 0);
+	if (c == 0) {
+		if (setgroups(1, &inv.gid) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		/* exec: a process that changed uid is not dumpable until then */
+		execlp("sleep", "sleep", "10", (char *)NULL);
+		_exit(1);
+	}
+	for (int i = 0; i < 200; i++) {	/* until it has become nobody */
+		struct stat st;
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/%d", (int)c);
+		if (!stat(p, &st) && st.st_uid == 65534 && !asuser_may_ptrace(&inv, c))
+			break;
+		usleep(5000);
+	}
+	CHECK_EQ_I64(asuser_may_ptrace(&inv, c), 0);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	CHECK_EQ_I64(asuser_may_ptrace(&inv, c), -ENOENT);
 }
 
 TEST(exit_codes_like_a_shell)
@@ -265,4 +416,49 @@ TEST(procs_exit_code_and_still_running)
 		unlink(ps.dumps[i].path);
 	procs_free(&ps);
 	rmdir(dir);
+}
+
+TEST(procs_dump_deleted_while_tracing_is_a_failure)
+{
+	static struct rec_exec ex = { .type = REC_EXEC, .pid = 91, .time = 10 };
+	struct probe_point pt = { .label = "a", .kind = SP_KIND_QUERY };
+	struct probe_set set = { .points = &pt, .n = 1 };
+	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_QUERY,
+				   .pid = 91, .tid = 91, .start = 20, .end = 30 };
+	const char *dir = t_tmp("deleted-dir/");
+	struct invoker inv = { 0 };
+	struct output_spec out;
+	struct procs_opts po = { .set = &set, .out = &out, .extra_json = "" };
+	struct procs ps;
+	char err[256];
+
+	mkdir(dir, 0755);
+	output_spec_init(&out, dir);
+	REQUIRE(output_open(&out, &inv, err, sizeof(err)) == 0);
+	procs_init(&ps, &po);
+	memcpy(ex.args, "rustc\0d.rs", 11);
+	ex.args_len = 11;
+	procs_exec(&ps, &ex);
+	procs_interval(&ps, &iv);
+	REQUIRE(ps.v && ps.n == 1);
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%sd-0000091.mm_profdata", dir);
+		REQUIRE(unlink(p) == 0);
+	}
+	rmdir(dir);		/* the directory too, as `rm -rf` would */
+	procs_exit(&ps, 91, 0);
+	REQUIRE(ps.ndumps == 1);
+	CHECK(ps.dumps[0].failed);
+	CHECK(ps.dumps[0].deleted);
+	CHECK_EQ_U64(ps.nfailed, 1);
+	/* a later dump in the deleted directory cannot be created */
+	ex.pid = iv.pid = iv.tid = 92;
+	procs_exec(&ps, &ex);
+	procs_interval(&ps, &iv);
+	procs_finish(&ps);
+	CHECK_EQ_U64(ps.nfailed, 2);
+	procs_free(&ps);
+	output_close(&out);
 }

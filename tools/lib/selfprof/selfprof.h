@@ -21,8 +21,8 @@ extern "C" {
 #endif
 
 #define SELFPROF_VERSION_MAJOR 1
-#define SELFPROF_VERSION_MINOR 0
-#define SELFPROF_VERSION_STRING "1.0"
+#define SELFPROF_VERSION_MINOR 1
+#define SELFPROF_VERSION_STRING "1.1"
 
 /* File format versions: the writer writes 9 (or 8 on request), the reader reads 8 and 9. */
 #define SP_FORMAT_VERSION 9
@@ -113,6 +113,18 @@ struct sp_writer_opts {
  */
 int sp_writer_create(struct sp_writer **out, const char *path,
 		     const struct sp_writer_opts *opts, struct sp_error *err);
+
+/*
+ * The same on a file the caller opened (for writing, empty or at the
+ * position to start at): e.g. created with someone else's rights, or
+ * with O_NOFOLLOW. name only names it in messages, and a name ending in
+ * ".gz" selects gzip output. The writer never closes fd: after
+ * sp_writer_close (which has written everything, the gzip trailer
+ * included), the caller may fsync and fstat it, then closes it.
+ * opts->fd is ignored. Since 1.1.
+ */
+int sp_writer_create_fd(struct sp_writer **out, int fd, const char *name,
+			const struct sp_writer_opts *opts, struct sp_error *err);
 
 /* The metadata string. Write it early, so that every prefix of the file is
  * a valid profile. It may be written again (e.g. at the end, with totals

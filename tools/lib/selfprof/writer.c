@@ -162,11 +162,13 @@ static int stream_record(struct sp_writer *w, struct sp_wstream *s, const void *
 }
 
 static int open_output(struct sp_writer *w, const char *path, const struct sp_writer_opts *opts,
-		       struct sp_error *err)
+		       int fd, struct sp_error *err)
 {
 	size_t n = strlen(path);
 
-	if (opts && opts->fd > 0) {
+	if (fd >= 0) {
+		w->fd = fd;
+	} else if (opts && opts->fd > 0) {
 		w->fd = opts->fd;
 	} else {
 		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -212,8 +214,8 @@ static int init_streams(struct sp_writer *w)
 	return 0;
 }
 
-SP_EXPORT int sp_writer_create(struct sp_writer **out, const char *path,
-			       const struct sp_writer_opts *opts, struct sp_error *err)
+static int writer_create(struct sp_writer **out, const char *path, int fd,
+			 const struct sp_writer_opts *opts, struct sp_error *err)
 {
 	struct sp_writer *w = calloc(1, sizeof(*w));
 	uint32_t version = opts && opts->version ? opts->version : SP_FORMAT_VERSION;
@@ -235,7 +237,7 @@ SP_EXPORT int sp_writer_create(struct sp_writer **out, const char *path,
 	}
 	/* Whole records per page: events and index pages never split a record. */
 	w->page_size = page_size - page_size % w->layout.event_size;
-	if ((rc = init_streams(w)) || (rc = open_output(w, path, opts, err))) {
+	if ((rc = init_streams(w)) || (rc = open_output(w, path, opts, fd, err))) {
 		writer_free(w);
 		return rc == SP_ENOMEM ? sp_seterr(err, rc, "out of memory") : rc;
 	}
@@ -249,6 +251,23 @@ SP_EXPORT int sp_writer_create(struct sp_writer **out, const char *path,
 	w->good_size = sizeof(file_header);
 	*out = w;
 	return 0;
+}
+
+SP_EXPORT int sp_writer_create(struct sp_writer **out, const char *path,
+			       const struct sp_writer_opts *opts, struct sp_error *err)
+{
+	return writer_create(out, path, -1, opts, err);
+}
+
+SP_EXPORT int sp_writer_create_fd(struct sp_writer **out, int fd, const char *name,
+				  const struct sp_writer_opts *opts, struct sp_error *err)
+{
+	if (fd < 0 || !name) {
+		*out = NULL;
+		return sp_seterr(err, SP_EINVAL, "%s: bad file descriptor %d",
+				 name ? name : "(unnamed)", fd);
+	}
+	return writer_create(out, name, fd, opts, err);
 }
 
 /* ------------------------------------------------------------ strings */
