@@ -81,17 +81,33 @@ struct rec_interval {
 	__u64 end;
 };
 
+/* An executable file, as the kernel names it (s_dev, i_ino). */
+struct sp_exe_key {
+	__u64 ino;
+	__u32 dev;		/* the kernel's dev_t: major << 20 | minor */
+	__u32 pad;
+};
+
+/* What the loader found an executable to be (exes map values). */
+#define SP_EXE_OTHER	1	/* runs no librustc_driver: nothing to do */
+#define SP_EXE_RUSTC	2	/* its librustc_driver is attached */
+
 struct rec_exec {
 	__u16 type;		/* REC_EXEC */
-	__u16 flags;		/* REC_EXEC_TRUNCATED */
+	__u16 flags;		/* REC_EXEC_* */
 	__u32 pid;
 	__u64 time;		/* ktime of the exec: the process's time origin */
 	__u64 start_time;	/* task->start_time (fork time), for reference */
+	struct sp_exe_key exe;
 	__u32 args_len;		/* bytes used in args */
 	char comm[16];
 	char args[SP_ARGS_MAX];
 };
-#define REC_EXEC_TRUNCATED	1
+#define REC_EXEC_TRUNCATED	1	/* args cut at SP_ARGS_MAX */
+#define REC_EXEC_HELD		2	/* a new executable: stopped (SIGSTOP) until the
+					 * loader has found and attached its library */
+#define REC_EXEC_UNTRACED	4	/* it gained privileges (setuid/setgid): no
+					 * longer traced, nothing of it is recorded */
 
 struct rec_exit {
 	__u16 type;		/* REC_EXIT */

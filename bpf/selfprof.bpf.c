@@ -29,6 +29,23 @@ volatile __u64 entry_cost_ns;
 volatile __u64 exit_cost_ns;	/* a uprobe on an exit instruction */
 volatile __u64 uret_cost_ns;	/* a return probe */
 
+/* Stop each traced process that execs an executable not in exes until
+ * the loader has looked at it (its librustc_driver attached, or none):
+ * set by the loader when it finds libraries per process. */
+volatile bool hold_new_exes;
+/* The invoking user's ids: a traced process that execs into other ids
+ * (a setuid program) is no longer traced. */
+volatile __u32 traced_uid;
+volatile __u32 traced_gid;
+
+/* Executables the loader has looked at: sp_exe_key -> SP_EXE_*. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sp_exe_key);
+	__type(value, __u32);
+} exes SEC(".maps");
+
 /* tgid -> TRACED_* flags. Filled by the loader and by the fork program. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -452,15 +469,54 @@ int BPF_PROG(sp_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* Whether the new image runs with ids other than the user's (setuid or
+ * setgid): then it is someone else's process and leaves the trace. */
+static __always_inline bool gained_privileges(struct task_struct *p)
+{
+	const struct cred *c = p->cred;
+
+	return BPF_CORE_READ(c, euid.val) != traced_uid ||
+	       BPF_CORE_READ(c, egid.val) != traced_gid ||
+	       BPF_CORE_READ(c, suid.val) != traced_uid ||
+	       BPF_CORE_READ(c, sgid.val) != traced_gid;
+}
+
+/* An executable the loader has not seen: stop the process before its
+ * first instruction, so that its librustc_driver is attached before any
+ * query runs (the loader continues it). */
+static __always_inline __u16 hold_if_new(struct rec_exec *r)
+{
+	if (!hold_new_exes || bpf_map_lookup_elem(&exes, &r->exe))
+		return 0;
+	mark_stopped(r->pid);
+	bpf_send_signal(SIGSTOP_NR);
+	return REC_EXEC_HELD;
+}
+
+static __always_inline void copy_args(struct task_struct *p, struct rec_exec *r)
+{
+	unsigned long as, ae, len;
+
+	as = BPF_CORE_READ(p, mm, arg_start);
+	ae = BPF_CORE_READ(p, mm, arg_end);
+	len = ae > as ? ae - as : 0;
+	if (len > SP_ARGS_MAX) {
+		len = SP_ARGS_MAX;
+		r->flags |= REC_EXEC_TRUNCATED;
+	}
+	if (bpf_probe_read_user(r->args, len, (void *)as))
+		len = 0;
+	r->args_len = len;
+}
+
 /* A traced process became a new program: tell the loader, with its
- * command line, and forget frames of the old image. */
+ * executable and command line, and forget frames of the old image. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = p->tgid;
 	struct sp_thread *t;
 	struct rec_exec *r;
-	unsigned long as, ae, len;
 
 	if (!bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
@@ -480,17 +536,18 @@ int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->pid = tgid;
 	r->time = bpf_ktime_get_ns();
 	r->start_time = p->start_time;
+	r->exe.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	r->exe.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	r->exe.pad = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	as = BPF_CORE_READ(p, mm, arg_start);
-	ae = BPF_CORE_READ(p, mm, arg_end);
-	len = ae > as ? ae - as : 0;
-	if (len > SP_ARGS_MAX) {
-		len = SP_ARGS_MAX;
-		r->flags = REC_EXEC_TRUNCATED;
+	r->args_len = 0;
+	if (gained_privileges(p)) {
+		bpf_map_delete_elem(&traced, &tgid);
+		r->flags = REC_EXEC_UNTRACED;
+	} else {
+		copy_args(p, r);
+		r->flags |= hold_if_new(r);
 	}
-	if (bpf_probe_read_user(r->args, len, (void *)as))
-		len = 0;
-	r->args_len = len;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

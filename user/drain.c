@@ -22,8 +22,11 @@ static int on_record(void *ctx, void *data, size_t size)
 			procs_interval(d->procs, iv);
 		break;
 	case REC_EXEC:
-		if (size >= sizeof(struct rec_exec))
-			procs_exec(d->procs, data);
+		if (size < sizeof(struct rec_exec))
+			break;
+		procs_exec(d->procs, data);
+		if (d->on_exec)
+			d->on_exec(d->ctx, data);
 		break;
 	case REC_EXIT:
 		if (size < sizeof(*ex))

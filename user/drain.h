@@ -11,6 +11,7 @@
 
 struct ring_buffer;
 struct procs;
+struct rec_exec;
 
 struct drain {
 	struct ring_buffer *rb;
@@ -18,6 +19,7 @@ struct drain {
 	pid_t self;		/* our own pid: calibration records are skipped */
 	uint64_t records;
 	void (*on_exit)(void *ctx, pid_t pid, int exit_code);	/* optional */
+	void (*on_exec)(void *ctx, const struct rec_exec *r);	/* optional, after procs */
 	void *ctx;
 };
 

@@ -197,11 +197,16 @@ int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t er
 	return r;
 }
 
-void driver_close(struct driver *d)
+void driver_detach(struct driver *d)
 {
 	attach_release(&d->att);
 	if (d->guarded)
 		unwind_guard_release(&d->guard);
+}
+
+void driver_close(struct driver *d)
+{
+	driver_detach(d);
 	probes_free(&d->set);
 	exits_free(&d->exits);
 	free(d->offsets);

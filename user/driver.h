@@ -71,6 +71,9 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
  * process mapping the library. 0, or -errno with one line in err. */
 int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t errlen);
 
+/* Detach everything; the description stays. */
+void driver_detach(struct driver *d);
+
 /* Detach and free; safe on a zeroed driver. */
 void driver_close(struct driver *d);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "labels.h"
 #include "probes.h"
 #include "procs.h"
 #include "selfprof.h"
@@ -24,7 +25,8 @@ struct proc {
 	char *path;
 	char crate[128];
 	sp_string_id kinds[SP_KIND__COUNT];
-	sp_string_id *labels;	/* per probe id */
+	sp_string_id *labels;	/* per probe id, SP_INVALID_ID until first used */
+	size_t nlabels;
 	uint32_t *tids;		/* kernel tid of thread number i */
 	size_t ntids, tcap;
 	uint64_t events;
@@ -239,6 +241,8 @@ void procs_exec(struct procs *ps, const struct rec_exec *r)
 		ps->v[idx]->end = PROC_END_EXEC;
 		proc_remove(ps, idx);
 	}
+	if (r->flags & REC_EXEC_UNTRACED)	/* someone else's program now */
+		return;
 	/* A long command line (cargo's rustc calls) is cut in the record;
 	 * take /proc's copy if the process still runs this image. */
 	if (r->flags & REC_EXEC_TRUNCATED) {
@@ -296,25 +300,43 @@ void procs_attach_running(struct procs *ps, pid_t pid)
 	proc_new(ps, pid, proc_start_mono(pid), args, n > 0 ? n : 0);
 }
 
-static int intern_strings(struct procs *ps, struct proc *p)
+static int intern_kinds(struct proc *p)
 {
-	const struct probe_set *set = ps->o.set;
-
 	for (int k = 1; k < SP_KIND__COUNT; k++) {
 		p->kinds[k] = sp_writer_cstring(p->w, sp_kind_name(k));
 		if (p->kinds[k] == SP_INVALID_ID)
 			return -1;
 	}
 	p->kinds[0] = p->kinds[SP_KIND_GENERIC_ACTIVITY];
-	p->labels = calloc(set->n ? set->n : 1, sizeof(*p->labels));
-	if (!p->labels)
-		return -1;
-	for (size_t i = 0; i < set->n; i++) {
-		p->labels[i] = sp_writer_cstring(p->w, set->points[i].label);
-		if (p->labels[i] == SP_INVALID_ID)
-			return -1;
-	}
 	return 0;
+}
+
+/*
+ * The dump's string of probe id's label, interned at its first use: the
+ * label table grows when another toolchain's driver is attached. The
+ * writer puts a string out before the first event that uses it, so a
+ * dump cut short stays readable. SP_INVALID_ID: no such id, or no memory.
+ */
+static sp_string_id label_of(struct procs *ps, struct proc *p, uint32_t id)
+{
+	const char *label = labels_get(ps->o.labels, id);
+
+	if (!label)
+		return SP_INVALID_ID;
+	if (id >= p->nlabels) {
+		size_t n = ps->o.labels->n;
+		sp_string_id *v = realloc(p->labels, n * sizeof(*v));
+
+		if (!v)
+			return SP_INVALID_ID;
+		for (size_t i = p->nlabels; i < n; i++)
+			v[i] = SP_INVALID_ID;
+		p->labels = v;
+		p->nlabels = n;
+	}
+	if (p->labels[id] == SP_INVALID_ID)
+		p->labels[id] = sp_writer_cstring(p->w, label);
+	return p->labels[id];
 }
 
 static const char *const end_names[] = {
@@ -387,7 +409,7 @@ static int proc_open_writer(struct procs *ps, struct proc *p)
 		ps->nfailed++;
 		return -1;
 	}
-	if (proc_metadata(ps, p, false) || intern_strings(ps, p) || sp_writer_flush(p->w)) {
+	if (proc_metadata(ps, p, false) || intern_kinds(p) || sp_writer_flush(p->w)) {
 		proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		return -1;
 	}
@@ -415,6 +437,7 @@ static uint32_t thread_no(struct proc *p, uint32_t tid)
 void procs_interval(struct procs *ps, const struct rec_interval *r)
 {
 	struct proc *p = proc_find(ps, r->pid, NULL);
+	sp_string_id label;
 	uint64_t s, e;
 	uint32_t th;
 
@@ -424,7 +447,8 @@ void procs_interval(struct procs *ps, const struct rec_interval *r)
 	}
 	if (p && !p->w && !p->failed)
 		proc_open_writer(ps, p);
-	if (!p || p->failed || r->id >= ps->o.set->n || r->kind >= SP_KIND__COUNT) {
+	label = p && !p->failed ? label_of(ps, p, r->id) : SP_INVALID_ID;
+	if (!p || p->failed || label == SP_INVALID_ID || r->kind >= SP_KIND__COUNT) {
 		ps->dropped++;
 		if (p && !p->failed)
 			p->dropped++;
@@ -437,7 +461,7 @@ void procs_interval(struct procs *ps, const struct rec_interval *r)
 		e = s;
 	if (e > SP_MAX_TIMESTAMP)
 		e = s = SP_MAX_TIMESTAMP;
-	if (sp_writer_interval(p->w, p->kinds[r->kind], p->labels[r->id], th, s, e)) {
+	if (sp_writer_interval(p->w, p->kinds[r->kind], label, th, s, e)) {
 		proc_write_failed(ps, p, sp_writer_last_error(p->w));
 		return;
 	}

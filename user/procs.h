@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "events.h"
+
+struct label_table;
 #include "output.h"
 
 struct probe_set;
@@ -42,7 +44,7 @@ enum proc_end {
 typedef void (*procs_stats_fn)(void *ctx, uint64_t out[STAT__COUNT]);
 
 struct procs_opts {
-	const struct probe_set *set;
+	const struct label_table *labels;	/* probe id -> label */
 	struct output_spec *out;	/* where, and as whom (out->as), dumps are created */
 	uid_t uid;		/* the invoking user (informational: dumps are */
 	gid_t gid;		/* created with out->as's rights, never chowned) */

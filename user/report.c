@@ -122,7 +122,8 @@ void report_print(FILE *out, const struct report *r)
 	if (r->summary != REPORT_NONE)
 		print_summaries(out, r);
 	fprintf(out, "\nselfprof-bpf: %" PRIu64 " events in %zu dump(s); %zu probe points attached "
-		"with %s in %.1f ms\n", ps->events, ps->ndumps, r->npoints, r->method,
+		"in %zu librustc_driver(s) with %s in %.1f ms\n", ps->events, ps->ndumps, r->npoints,
+		r->ndrivers, r->method,
 		r->attach_s * 1e3);
 	if (r->cal->entry_ns + r->cal->exit_ns > 0)
 		fprintf(out, "selfprof-bpf: probe cost correction: %.0f ns per entry, %.0f per exit, "
@@ -137,6 +138,9 @@ void report_print(FILE *out, const struct report *r)
 	if (r->verbose)
 		fprintf(out, "selfprof-bpf: unmatched returns %" PRIu64 ", unwind guard blind %"
 			PRIu64 "\n", st[STAT_UNMATCHED], st[STAT_GUARD_BLIND]);
+	if (r->refused)
+		fprintf(out, "selfprof-bpf: WARNING: %zu rustc process(es) NOT TRACED: their "
+			"librustc_driver could not be probed (said above)\n", r->refused);
 	if (!ps->ndumps)
 		fprintf(out, "selfprof-bpf: no rustc query ran in the traced processes: no dump written\n");
 	for (size_t i = 0; i < ps->ndumps; i++)

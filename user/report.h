@@ -21,6 +21,8 @@ struct report {
 	double attach_s;
 	const char *method;
 	size_t npoints;
+	size_t ndrivers;		/* librustc_drivers attached */
+	size_t refused;			/* rustc processes whose library could not be probed */
 	uint32_t ringbuf_bytes;		/* the ring buffer's size, for the lost-events hint */
 	bool verbose;
 };

@@ -196,6 +196,23 @@ void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t 
 	t->skel->bss->uret_cost_ns = uret;
 }
 
+void tracer_hold_new_exes(struct tracer *t, bool hold)
+{
+	t->skel->bss->hold_new_exes = hold;
+}
+
+void tracer_set_user(struct tracer *t, uid_t uid, gid_t gid)
+{
+	t->skel->bss->traced_uid = uid;
+	t->skel->bss->traced_gid = gid;
+}
+
+int tracer_exe_seen(struct tracer *t, const struct sp_exe_key *exe, uint32_t what)
+{
+	return bpf_map__update_elem(t->skel->maps.exes, exe, sizeof(*exe), &what,
+				    sizeof(what), BPF_ANY);
+}
+
 int tracer_forget_self(struct tracer *t)
 {
 	int pidfd = syscall(SYS_pidfd_open, getpid(), 0), r;

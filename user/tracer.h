@@ -51,6 +51,15 @@ int tracer_untrace_pid(struct tracer *t, pid_t pid);
  * threads' later timestamps; all 0 (the initial state) disables that. */
 void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret);
 
+/* Stop traced processes that exec an executable not yet looked at
+ * (tracer_exe_seen) until the loader continues them. */
+void tracer_hold_new_exes(struct tracer *t, bool hold);
+/* The user the trace is for: a traced process that execs into other ids
+ * (setuid, setgid) leaves the trace. */
+void tracer_set_user(struct tracer *t, uid_t uid, gid_t gid);
+/* Remember what an executable is (SP_EXE_*): its processes are not held. */
+int tracer_exe_seen(struct tracer *t, const struct sp_exe_key *exe, uint32_t what);
+
 /* Drop the calling thread's frames (left by calibration). */
 int tracer_forget_self(struct tracer *t);
 

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Which librustc_driver a process will run: read from its executable's
+ * DT_NEEDED entries and found where rustc's RUNPATH ($ORIGIN/../lib)
+ * puts it, before the dynamic loader has mapped anything; or, for a
+ * process already running, from its mappings.
+ */
+#ifndef SELFPROF_EXE_H
+#define SELFPROF_EXE_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The library the executable of pid (just exec'd) needs. 0 and the path,
+ * -ENOENT if it needs no librustc_driver, or another -errno. */
+int exe_driver_of(pid_t pid, char *lib, size_t size);
+
+/* The librustc_driver pid has mapped: its path, device and inode as
+ * /proc/PID/maps gives them. 0, -ENOENT if none, or another -errno. */
+int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino);
+
+/* Whether name is a librustc_driver file name (librustc_driver-*.so). */
+int exe_is_driver_name(const char *name);
+
+#endif
