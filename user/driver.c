@@ -24,12 +24,12 @@ static int open_library(const struct asuser *as, const char *path, int *fd_out,
 	int fd;
 
 	if (!rp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "library not found: %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	snprintf(real, rsize, "%s", rp);
 	free(rp);
-	fd = asuser_openat(as, AT_FDCWD, real, O_RDONLY, 0);
+	fd = asuser_openat(as, AT_FDCWD, real, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, asuser_strerror(fd));
 		return fd;

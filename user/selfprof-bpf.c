@@ -51,7 +51,7 @@ struct session {
 	struct output_spec out;		/* also: out.as, the user's rights */
 	struct procs procs;
 	struct drain drain;
-	char extra_json[512];
+	char extra_json[1024];
 	pid_t child;		/* CMD's pid, or the -p target */
 	int child_status;	/* exit code to return */
 	bool child_done;
@@ -191,10 +191,37 @@ static void session_stats(void *ctx, uint64_t st[STAT__COUNT])
 		st[i] -= st[i] >= s->stat_base[i] ? s->stat_base[i] : st[i];
 }
 
-static const char *returns_name(enum returns_mode m)
+/* How intervals end, as attached so far: return probes if a driver has
+ * them, else exit sites (or callees only). */
+static const char *returns_used(const struct session *s, bool *guarded)
 {
-	return m == RETURNS_URET ? "uret" : m == RETURNS_EXITS ? "exits" :
-	       m == RETURNS_CALLEES ? "callees" : "auto";
+	*guarded = false;
+	for (size_t i = 0; i < s->drivers.n; i++)
+		*guarded |= s->drivers.v[i]->guarded;
+	for (size_t i = 0; i < s->drivers.n; i++)
+		if (s->drivers.v[i]->uret)
+			return "uret";
+	return s->o->drv.returns == RETURNS_CALLEES ? "callees" : "exits";
+}
+
+/* The tool's metadata members of the dumps opened from now on: written
+ * again whenever another driver is attached. */
+static void update_metadata(struct session *s)
+{
+	bool guarded;
+	const char *returns = returns_used(s, &guarded);
+
+	snprintf(s->extra_json, sizeof(s->extra_json),
+		 "\"tool\": \"selfprof-bpf\", \"tool_version\": \"%s\", \"attach\": \"%s\", "
+		 "\"uprobe_sessions\": %s, \"librustc_drivers\": %zu, \"probe_points\": %zu, "
+		 "\"probe_cost_entry_ns\": %.0f, \"probe_cost_exit_ns\": %.0f, "
+		 "\"probe_cost_uret_ns\": %.0f, \"probe_cost_correction\": %s, "
+		 "\"returns\": \"%s\", \"unwind_guard\": %s",
+		 TOOL_VERSION, s->tr.method == ATTACH_MULTI ? "uprobe_multi" : "uprobe",
+		 s->tr.sessions ? "true" : "false", s->drivers.n, drivers_points(&s->drivers),
+		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
+		 s->cal.entry_ns + s->cal.exit_ns > 0 ? "true" : "false",
+		 returns, guarded ? "true" : "false");
 }
 
 static void setup_procs(struct session *s)
@@ -209,16 +236,7 @@ static void setup_procs(struct session *s)
 		.stats_ctx = s,
 	};
 
-	snprintf(s->extra_json, sizeof(s->extra_json),
-		 "\"tool\": \"selfprof-bpf\", \"tool_version\": \"%s\", \"attach\": \"%s\", "
-		 "\"uprobe_sessions\": %s, \"probe_cost_entry_ns\": %.0f, "
-		 "\"probe_cost_exit_ns\": %.0f, \"probe_cost_uret_ns\": %.0f, "
-		 "\"probe_cost_correction\": %s, \"returns\": \"%s\"",
-		 TOOL_VERSION, s->tr.method == ATTACH_MULTI ? "uprobe_multi" : "uprobe",
-		 s->tr.sessions ? "true" : "false",
-		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
-		 s->cal.entry_ns + s->cal.exit_ns > 0 ? "true" : "false",
-		 returns_name(s->o->drv.returns));
+	update_metadata(s);
 	procs_init(&s->procs, &po);
 }
 
@@ -237,7 +255,11 @@ static void on_exec_rec(void *ctx, const struct rec_exec *r)
 {
 	struct session *s = ctx;
 
+	size_t before = s->drivers.n;
+
 	drivers_on_exec(&s->drivers, r);
+	if (s->drivers.n != before)
+		update_metadata(s);
 }
 
 static void loop_signals(sigset_t *set)

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/* A librustc_driver is opened once and checked; everything after reads
+ * the open file, whatever happens to the path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include "test.h"
+#include "asuser.h"
+#include "child.h"
+#include "driver.h"
+
+#ifndef SKIP
+#define SKIP(why) do { printf("# skip: %s\n", why); return; } while (0)
+#endif
+
+/* The stable toolchain's driver, from `rustc --print sysroot`. */
+static int find_lib(char *out, size_t size)
+{
+	char sysroot[4096] = "";
+	FILE *p = popen("rustc --print sysroot 2>/dev/null || "
+			"$HOME/.cargo/bin/rustc --print sysroot 2>/dev/null", "r");
+
+	if (!p)
+		return -1;
+	if (!fgets(sysroot, sizeof(sysroot), p))
+		sysroot[0] = 0;
+	pclose(p);
+	sysroot[strcspn(sysroot, "\n")] = 0;
+	return sysroot[0] ? probes_find_driver(sysroot, out, size) : -1;
+}
+
+static struct asuser as_self(void)
+{
+	struct invoker inv = { .uid = getuid(), .gid = getgid() };
+	struct asuser as;
+
+	asuser_init(&as, &inv);
+	return as;
+}
+
+TEST(driver_reads_the_file_it_opened_not_the_path)
+{
+	struct driver_opts o = { .probe_flags = PROBES_F_DEFAULT, .returns = RETURNS_EXITS };
+	struct asuser as = as_self();
+	const char *link = t_tmp("driver-link.so");
+	char lib[4096], err[4400];
+	struct driver d;
+
+	if (find_lib(lib, sizeof(lib)))
+		SKIP("no rustup toolchain");
+	unlink(link);
+	REQUIRE(!symlink(lib, link));
+	REQUIRE(driver_open(&d, &as, link, err, sizeof(err)) == 0);
+	/* the path now names something else entirely */
+	REQUIRE(!unlink(link));
+	REQUIRE(!symlink("/bin/true", link));
+	CHECK(driver_discover(&d, &as, &o, false, 7, err, sizeof(err)) == 0);
+	CHECK(d.set.n > 100);
+	CHECK(d.set.id_base == 7);
+	CHECK(driver_point(&d, 7) == &d.set.points[0]);
+	CHECK(driver_point(&d, 6) == NULL);
+	CHECK_STR(d.path, lib);
+	driver_close(&d);
+	unlink(link);
+	asuser_free(&as);
+}
+
+TEST(driver_refuses_what_others_could_change_or_is_no_file)
+{
+	struct asuser as = as_self();
+	const char *writable = t_tmp("driver-0666.so"), *fifo = t_tmp("driver-fifo.so");
+	char err[4400];
+	struct driver d;
+	int fd;
+
+	fd = open(writable, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	REQUIRE(fd >= 0);
+	close(fd);
+	REQUIRE(!chmod(writable, 0666));
+	CHECK(driver_open(&d, &as, writable, err, sizeof(err)) == -EPERM);
+	CHECK(strstr(err, "refused") != NULL);
+	REQUIRE(!chmod(writable, 0620));
+	CHECK(driver_open(&d, &as, writable, err, sizeof(err)) == -EPERM);
+	unlink(fifo);
+	REQUIRE(!mkfifo(fifo, 0644));
+	CHECK(driver_open(&d, &as, fifo, err, sizeof(err)) == -EINVAL);
+	CHECK(driver_open(&d, &as, "/", err, sizeof(err)) == -EINVAL);
+	CHECK(driver_open(&d, &as, "/no/such/librustc_driver.so", err, sizeof(err)) == -ENOENT);
+	unlink(writable);
+	unlink(fifo);
+	asuser_free(&as);
+}
