@@ -58,6 +58,7 @@ struct session {
 	int sigfd, epfd;
 	uint64_t stat_base[STAT__COUNT];	/* counters before the child ran */
 	int stop_signals;
+	bool traced;		/* the command ran, or -p's target was followed */
 };
 
 static int drivers_exit_code(enum drivers_stage stage)
@@ -420,7 +421,8 @@ static bool teardown(struct session *s)
 	rep.ringbuf_bytes = s->o->ringbuf_bytes;
 	rep.refused = s->drivers.refused;
 	rep.verbose = s->o->verbose;
-	report_print(stderr, &rep);
+	if (s->traced)	/* a failed setup said its one line: no report */
+		report_print(stderr, &rep);
 	write_failed = s->procs.nfailed > 0;
 	drain_free(&s->drain);
 	tracer_close(&s->tr);
@@ -486,6 +488,7 @@ int main(int argc, char **argv)
 	r = r ?: setup_loop(&s);
 	r = r ?: o.pid ? attach_running(&s) : start_child(&s, path);
 	if (!r) {
+		s.traced = true;
 		run_loop(&s);
 		r = s.child_status;
 	}
