@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the selfprof tool's pieces: formatting, tables, diff, merge.
- * The tool's headers are not on the unit tests' include path, hence the
- * relative includes.
+ * Unit tests of the selfprof tool's pieces (diff, stacks, lanes, dumpsets)
+ * and of the text module both programs print with (formatting, tables).
  */
 #include <math.h>
 #include <sys/stat.h>
@@ -10,16 +9,14 @@
 
 #include "test.h"
 
-#include "../../tools/selfprof/cli.h"
-#include "../../tools/selfprof/dumpset.h"
-#include "../../tools/selfprof/fmt.h"
-#include "../../tools/selfprof/lanes.h"
-#include "../../tools/selfprof/stacks.h"
+#include "cli.h"
+#include "dumpset.h"
+#include "fmt.h"
+#include "lanes.h"
 #include "selfprof.h"
-#include "../../tools/selfprof/summary_merge.h"
-#include "../../tools/selfprof/summary_table.h"
-#include "../../tools/selfprof/table.h"
-#include "../../tools/selfprof/u64map.h"
+#include "stacks.h"
+#include "summary_table.h"
+#include "table.h"
 
 static const char *dur2(int64_t ns)
 {
@@ -117,12 +114,8 @@ TEST(escapes_tsv_json_xml)
 	free(s);
 }
 
-TEST(utf8_validation_and_width)
+TEST(display_width)
 {
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xc2\xb5", 2), 2);
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xc0\x80", 2), 0);	/* overlong */
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xed\xa0\x80", 3), 0);	/* surrogate */
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xe2\x82", 2), 0);	/* cut short */
 	CHECK_EQ_U64(spt_display_width("1.00\xc2\xb5s", 7), 6);
 }
 
@@ -200,35 +193,6 @@ TEST(diff_of_empty_summaries)
 	CHECK(sp_diff_summaries(NULL, NULL, &d, NULL) == SP_EINVAL);
 }
 
-TEST(merge_sums_labels_and_totals)
-{
-	struct sp_row r1[] = { { .label = "x", .self_ns = 5, .time_ns = 5, .count = 1 },
-			       { .label = "y", .self_ns = 3, .time_ns = 4 } };
-	struct sp_row r2[] = { { .label = "y", .self_ns = 4, .time_ns = 4, .cache_hits = 9 } };
-	struct sp_artifact a1[] = { { "obj", 10 } }, a2[] = { { "obj", 5 }, { "meta", 1 } };
-	struct sp_summary *parts[2] = { fake_summary(r1, 2, 100), fake_summary(r2, 1, 50) };
-	struct sp_summary *m;
-
-	parts[0]->artifacts = a1;
-	parts[0]->nartifacts = 1;
-	parts[1]->artifacts = a2;
-	parts[1]->nartifacts = 2;
-	m = spt_summary_merge(parts, 2);
-	REQUIRE(m);
-	REQUIRE(m->nrows == 2);
-	CHECK_STR(m->rows[0].label, "y");
-	CHECK_EQ_I64(m->rows[0].self_ns, 7);
-	CHECK_EQ_U64(m->rows[0].cache_hits, 9);
-	CHECK_STR(m->rows[1].label, "x");
-	CHECK_EQ_U64(m->total_ns, 150);
-	REQUIRE(m->nartifacts == 2);
-	CHECK_STR(m->artifacts[0].label, "meta");
-	CHECK_EQ_U64(m->artifacts[1].bytes, 15);
-	CHECK_EQ_I64(spt_summary_self_total(m), 12);
-	CHECK(m->rows[0].label != r1[1].label);	/* owned copies */
-	spt_summary_merged_free(m);
-}
-
 TEST(table_layout)
 {
 	static const char *const title[2] = { "Item", "Size" };
@@ -261,7 +225,7 @@ TEST(summary_table_exact_text)
 
 	s->artifacts = arts;
 	s->nartifacts = 1;
-	CAPTURE(text, summary_print_table(out, s, 0, -1));
+	CAPTURE(text, spt_print_summary(out, s, 0, -1));
 	/* "a" gets dots up to one short of the longest label, "typeck" */
 	CHECK_STR(text,
 		  "+---------+-----------+-----------------+----------+------------+------------+\n"
@@ -288,31 +252,15 @@ TEST(summary_table_filter_line_and_top)
 	};
 	char *text = NULL;
 
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 3, 1000), 0, 5.0));
+	CAPTURE(text, spt_print_summary(out, fake_summary(rows, 3, 1000), 0, 5.0));
 	CHECK(strstr(text, "| mid ") != NULL);
 	CHECK(strstr(text, "small") == NULL);
 	CHECK(strstr(text, "Filtered results account for 98.000% of total time.\n") != NULL);
 	free(text);
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 3, 1000), 1, -1));
+	CAPTURE(text, spt_print_summary(out, fake_summary(rows, 3, 1000), 1, -1));
 	CHECK(strstr(text, "mid") == NULL && strstr(text, "big") != NULL);
 	CHECK(strstr(text, "Filtered") == NULL);
 	free(text);
-}
-
-TEST(u64map_grows_and_overwrites)
-{
-	struct spt_u64map m = { 0 };
-	uint64_t v = 0;
-
-	CHECK(!spt_u64map_get(&m, 1, &v));
-	for (uint64_t i = 0; i < 5000; i++)
-		REQUIRE(!spt_u64map_put(&m, i * 7919, i));
-	CHECK(!spt_u64map_put(&m, 7919, 77));
-	CHECK_EQ_U64(m.n, 5000);
-	CHECK(spt_u64map_get(&m, 7919, &v) && v == 77);
-	CHECK(spt_u64map_get(&m, 4999ULL * 7919, &v) && v == 4999);
-	CHECK(!spt_u64map_get(&m, 3, &v));
-	spt_u64map_free(&m);
 }
 
 TEST(summary_table_hides_hashing_after_the_scan_stops)
@@ -328,11 +276,11 @@ TEST(summary_table_hides_hashing_after_the_scan_stops)
 	};
 	char *text = NULL;
 
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 2, 100), 0, -1));
+	CAPTURE(text, spt_print_summary(out, fake_summary(rows, 2, 100), 0, -1));
 	CHECK(strstr(text, "| Blocked time ") && strstr(text, "| Incremental load time "));
 	CHECK(!strstr(text, "hashing"));
 	free(text);
-	CAPTURE(text, summary_print_table(out, fake_summary(later, 2, 100), 0, -1));
+	CAPTURE(text, spt_print_summary(out, fake_summary(later, 2, 100), 0, -1));
 	CHECK(!strstr(text, "Blocked"));
 	CHECK(strstr(text, "| Incremental result hashing time |") != NULL);
 	free(text);

@@ -218,11 +218,12 @@ static void crate_add(struct cmp *c, const char *name, const struct spt_crate *b
 		oom();	/* its only failure with two summaries */
 }
 
-/* Pair the runs' crates by name: a merge of their lists, both sorted by name. */
+/* Pair the runs' crates by name. */
 static void pair_crates(struct cmp *c)
 {
 	const struct spt_dumpset *b = &c->set[0], *n = &c->set[1];
-	size_t i = 0, j = 0;
+	struct spt_crate_pair *pairs;
+	size_t npairs;
 
 	c->crates = calloc(b->ncrates + n->ncrates, sizeof(*c->crates));
 	if (!c->crates)
@@ -232,14 +233,11 @@ static void pair_crates(struct cmp *c)
 		crate_add(c, c->pair_name, &b->crates[0], &n->crates[0]);
 		return;
 	}
-	while (i < b->ncrates || j < n->ncrates) {
-		int d = i == b->ncrates ? 1 : j == n->ncrates ? -1 :
-			strcmp(b->crates[i].name, n->crates[j].name);
-		const struct spt_crate *bc = d <= 0 ? &b->crates[i++] : NULL;
-		const struct spt_crate *nc = d >= 0 ? &n->crates[j++] : NULL;
-
-		crate_add(c, bc ? bc->name : nc->name, bc, nc);
-	}
+	pairs = xrealloc(NULL, (b->ncrates + n->ncrates) * sizeof(*pairs));
+	npairs = spt_dumpset_pair(b, n, pairs);
+	for (size_t i = 0; i < npairs; i++)
+		crate_add(c, pairs[i].name, pairs[i].base, pairs[i].new_);
+	free(pairs);
 }
 
 static void cmp_free(struct cmp *c)
@@ -262,24 +260,7 @@ static void cmp_free(struct cmp *c)
  */
 static void put_str(FILE *o, const char *s, bool html_safe)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), n;
-
-	putc('"', o);
-	for (size_t i = 0; i < len; i += n) {
-		n = 1;
-		if (p[i] == '"' || p[i] == '\\')
-			fprintf(o, "\\%c", p[i]);
-		else if (p[i] < 0x20 || (html_safe && p[i] == '<'))
-			fprintf(o, "\\u%04x", p[i]);
-		else if ((n = spt_utf8_seq_len(p + i, len - i)))
-			fwrite(p + i, 1, n, o);
-		else {
-			fputs("\xef\xbf\xbd", o);	/* U+FFFD */
-			n = 1;
-		}
-	}
-	putc('"', o);
+	spt_put_json(o, s, strlen(s), html_safe ? SP_JSON_HTML_SAFE : 0);
 }
 
 static void put_i64(FILE *o, int64_t v)

@@ -172,7 +172,7 @@ static void print_artifact_table(FILE *out, const struct sp_summary *s)
 	spt_table_free(t);
 }
 
-void summary_print_table(FILE *out, const struct sp_summary *s, size_t top_n,
+void spt_print_summary(FILE *out, const struct sp_summary *s, size_t top_n,
 			 double percent_above)
 {
 	const struct sp_row **picked = calloc(s->nrows ? s->nrows : 1, sizeof(*picked));

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Text formatting shared by the selfprof subcommands: Rust Duration debug
- * text (what measureme's tools print), escaping for TSV, JSON and XML.
- * Symbols carry the spt_ prefix because these objects also link into the
- * tracer program.
+ * Text formatting for what the selfprof command and the tracer print: Rust
+ * Duration debug text (what measureme's tools print), escaping for TSV,
+ * JSON and XML.
  */
 #ifndef SPT_FMT_H
 #define SPT_FMT_H
@@ -46,15 +45,15 @@ void spt_put_tsv(FILE *out, const char *s, size_t len);
  * cells stay on one line whatever a label holds. */
 char *spt_escaped(const char *s);
 
-/* Write s[0..len) as a JSON string literal (quotes included); invalid
- * UTF-8 becomes U+FFFD so the output is always valid JSON. */
+/* Write s[0..len) as a JSON string literal, quotes included, escaped by
+ * sp_json_escape with flags (invalid UTF-8 becomes U+FFFD, so the output
+ * is always valid JSON). */
+void spt_put_json(FILE *out, const char *s, size_t len, unsigned flags);
+/* The same as the selfprof command writes its JSON: \n \t \r short. */
 void spt_put_json_string(FILE *out, const char *s, size_t len);
 
 /* Write s[0..len) as XML character data (&<>"' escaped, control
  * characters and invalid UTF-8 dropped/replaced, as XML 1.0 demands). */
 void spt_put_xml(FILE *out, const char *s, size_t len);
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-size_t spt_utf8_seq_len(const unsigned char *s, size_t avail);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "selfprof.h"
 
 /* A Duration's debug unit: the divisor turning ns into that unit. */
 struct duration_unit {
@@ -95,40 +96,6 @@ void spt_fmt_f64(char *buf, size_t size, double v, int decimals, int plus)
 		snprintf(buf, size, plus ? "%+.*f" : "%.*f", decimals, v);
 }
 
-size_t spt_utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > avail)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Reject overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 size_t spt_display_width(const char *s, size_t len)
 {
 	size_t width = 0;
@@ -178,7 +145,7 @@ char *spt_escaped(const char *s)
  * output stays valid UTF-8. Returns the bytes consumed. */
 static size_t put_utf8_seq(FILE *out, const unsigned char *s, size_t avail)
 {
-	size_t n = spt_utf8_seq_len(s, avail);
+	size_t n = sp_utf8_char_len((const char *)s, avail);
 
 	if (!n) {
 		fputs("\xef\xbf\xbd", out);
@@ -188,34 +155,37 @@ static size_t put_utf8_seq(FILE *out, const unsigned char *s, size_t avail)
 	return n;
 }
 
-void spt_put_json_string(FILE *out, const char *s, size_t len)
+/* How much of s[0..len) to escape at once, at most max bytes: the cut is
+ * moved back over continuation bytes (three at most) so that it never
+ * splits a valid UTF-8 sequence, and the pieces escape as the whole would. */
+static size_t piece_len(const char *s, size_t len, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t n = len < max ? len : max;
+
+	for (int k = 0; k < 3 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80; k++)
+		n--;
+	return n;
+}
+
+void spt_put_json(FILE *out, const char *s, size_t len, unsigned flags)
+{
+	enum { PIECE = 64 };
+	char buf[6 * PIECE + 1];	/* \u00XX, six bytes, is the longest a byte becomes */
 
 	putc('"', out);
-	while (i < len) {
-		unsigned char c = p[i];
+	while (len) {
+		size_t n = piece_len(s, len, PIECE);
 
-		if (c == '"' || c == '\\') {
-			putc('\\', out);
-			putc(c, out);
-			i++;
-			continue;
-		}
-		if (c < 0x20) {
-			switch (c) {
-			case '\n': fputs("\\n", out); break;
-			case '\t': fputs("\\t", out); break;
-			case '\r': fputs("\\r", out); break;
-			default: fprintf(out, "\\u%04x", c);
-			}
-			i++;
-			continue;
-		}
-		i += put_utf8_seq(out, p + i, len - i);
+		fwrite(buf, 1, sp_json_escape(buf, sizeof(buf), s, n, flags), out);
+		s += n;
+		len -= n;
 	}
 	putc('"', out);
+}
+
+void spt_put_json_string(FILE *out, const char *s, size_t len)
+{
+	spt_put_json(out, s, len, SP_JSON_SHORT_ESCAPES);
 }
 
 void spt_put_xml(FILE *out, const char *s, size_t len)
