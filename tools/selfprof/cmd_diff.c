@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dumpset.h"
+#include "escape.h"
 #include "fmt.h"
 #include "table.h"
 

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "crates_table.h"
 #include "dumpset.h"
-#include "fmt.h"
+#include "escape.h"
 #include "summary_table.h"
 
 static const char usage[] =
