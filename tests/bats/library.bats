@@ -35,7 +35,7 @@ setup_file() {
 
 @test "1.1 exports what the tools share, and the library's internals stay hidden" {
 	exported=$(nm -D --defined-only "$DEST/usr/lib/libselfprof.so" | awk '$2 == "T" {print $3}')
-	for f in sp_summary_merge sp_summary_self_ns sp_nesting_new sp_nesting_enter sp_nesting_open \
+	for f in sp_summary_merge sp_summary_self_ns sp_nesting_new sp_nesting_enter sp_nesting_retag \
 		 sp_nesting_num_threads sp_nesting_thread sp_nesting_free sp_json_escape \
 		 sp_utf8_char_len sp_u64map_get sp_u64map_put sp_u64map_free; do
 		grep -qx "$f" <<<"$exported" || fail "$f is not exported"

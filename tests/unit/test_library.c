@@ -63,13 +63,13 @@ static struct sp_event interval(uint32_t thread, uint64_t start, uint64_t end)
 				  .start = start, .end = end };
 }
 
-/* Enter ev and open it with tag; the parent's tag, or -1 at top level. */
+/* Enter ev with tag; the parent's tag, or -1 at top level. */
 static int64_t enter(struct sp_nesting *n, struct sp_event ev, uint64_t tag)
 {
 	uint64_t parent = 0;
-	int rc = sp_nesting_enter(n, &ev, &parent);
+	int rc = sp_nesting_enter(n, &ev, tag, &parent);
 
-	if (rc < 0 || sp_nesting_open(n, tag))
+	if (rc < 0)
 		return -2;
 	return rc ? (int64_t)parent : -1;
 }
@@ -87,14 +87,16 @@ TEST(nesting_finds_parents_backwards_per_thread)
 	CHECK_EQ_I64(enter(n, interval(2, 5, 8), 200), -1);
 	CHECK_EQ_I64(enter(n, interval(1, 10, 20), 102), 100);	/* b closed, p still open */
 	CHECK_EQ_I64(enter(n, interval(1, 12, 15), 103), 102);
-	CHECK_EQ_I64(enter(n, interval(1, 60, 70), 104), -1);	/* outside everything */
+	CHECK_EQ_I64(enter(n, interval(1, 60, 70), 999), -1);	/* outside everything */
+	sp_nesting_retag(n, 104);
+	CHECK_EQ_I64(enter(n, interval(1, 61, 62), 105), 104);
 	REQUIRE(sp_nesting_num_threads(n) == 2);
 	t = sp_nesting_thread(n, 0);
 	CHECK_EQ_U64(t->thread, 1);
 	CHECK_EQ_U64(t->min_start, 0);
 	CHECK_EQ_U64(t->max_end, 70);
 	CHECK_EQ_U64(t->last_end, 50);	/* the first entered */
-	CHECK_EQ_U64(t->top_level_ns, 60);
+	CHECK_EQ_U64(t->top_level_ns, 60);	/* p and the one at 60..70 */
 	t = sp_nesting_thread(n, 1);
 	CHECK_EQ_U64(t->thread, 2);
 	CHECK_EQ_U64(t->top_level_ns, 3);

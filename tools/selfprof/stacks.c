@@ -47,7 +47,7 @@ static int64_t child_node(struct spt_stacks *st, uint32_t parent, uint32_t label
 static int add_interval(struct spt_stacks *st, struct sp_nesting *nest, const struct sp_event *ev)
 {
 	uint64_t dur = ev->end - ev->start, parent = 0;
-	int nested = sp_nesting_enter(nest, ev, &parent);
+	int nested = sp_nesting_enter(nest, ev, 0, &parent);	/* its node is known below */
 	int64_t node;
 
 	if (nested < 0)
@@ -58,7 +58,8 @@ static int add_interval(struct spt_stacks *st, struct sp_nesting *nest, const st
 	if (node < 0)
 		return -1;
 	st->nodes[node].value += (int64_t)dur;
-	return sp_nesting_open(nest, (uint64_t)node);
+	sp_nesting_retag(nest, (uint64_t)node);
+	return 0;
 }
 
 /* The root: each thread's span less its top-level intervals (idle time). */

@@ -89,12 +89,10 @@ static int walk_interval(struct walk *w, const struct sp_event *ev, enum sp_kind
 {
 	uint32_t label = sp_reader_label_of(w->r, ev->id);
 	uint64_t d = ev->end - ev->start, parent_tag;
-	int nested = sp_nesting_enter(w->nest, ev, &parent_tag);
+	int nested = sp_nesting_enter(w->nest, ev, tag_of(label, kind), &parent_tag);
 	struct acc *a;
 
 	if (nested < 0 || (nested && take_from_parent(w, parent_tag, d)))
-		return SP_ENOMEM;
-	if (sp_nesting_open(w->nest, tag_of(label, kind)))
 		return SP_ENOMEM;
 	if (!(a = acc_for(w, label)))
 		return SP_ENOMEM;

@@ -24,7 +24,6 @@ struct sp_nesting {
 	size_t nthreads, cap;
 	struct sp_u64map numbers;	/* thread id -> index */
 	size_t last;			/* the thread of the interval last entered */
-	struct open_interval entered;	/* that interval, until sp_nesting_open */
 };
 
 SP_EXPORT struct sp_nesting *sp_nesting_new(void)
@@ -88,29 +87,32 @@ static void widen(struct sp_nesting_thread *t, const struct sp_event *ev)
 		t->max_end = ev->end;
 }
 
-SP_EXPORT int sp_nesting_enter(struct sp_nesting *n, const struct sp_event *ev,
+SP_EXPORT int sp_nesting_enter(struct sp_nesting *n, const struct sp_event *ev, uint64_t tag,
 			       uint64_t *parent_tag)
 {
 	struct thread *t = thread_of(n, ev);
+	int nested;
 
 	if (!t)
 		return SP_ENOMEM;
 	while (t->depth && !encloses(&t->stack[t->depth - 1], ev))
 		t->depth--;
 	widen(&t->info, ev);
-	n->entered = (struct open_interval){ ev->start, ev->end, 0 };
-	if (!t->depth) {
+	nested = t->depth > 0;
+	if (nested)
+		*parent_tag = t->stack[t->depth - 1].tag;
+	else
 		t->info.top_level_ns += ev->end - ev->start;
-		return 0;
-	}
-	*parent_tag = t->stack[t->depth - 1].tag;
-	return 1;
+	if (push(t, &(struct open_interval){ ev->start, ev->end, tag }))
+		return SP_ENOMEM;
+	return nested;
 }
 
-SP_EXPORT int sp_nesting_open(struct sp_nesting *n, uint64_t tag)
+SP_EXPORT void sp_nesting_retag(struct sp_nesting *n, uint64_t tag)
 {
-	n->entered.tag = tag;
-	return push(&n->threads[n->last], &n->entered);
+	struct thread *t = &n->threads[n->last];
+
+	t->stack[t->depth - 1].tag = tag;
 }
 
 SP_EXPORT size_t sp_nesting_num_threads(const struct sp_nesting *n)

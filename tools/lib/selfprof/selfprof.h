@@ -322,14 +322,16 @@ struct sp_nesting *sp_nesting_new(void);
 /*
  * Enter the next interval of the backward walk (ev->type must be
  * SP_EVENT_INTERVAL): the open intervals of its thread that do not contain
- * it are closed. Returns 1 with *parent_tag set to the tag of the
- * innermost one that does, 0 when ev is top-level, or SP_ENOMEM. Then give
- * ev its own tag with sp_nesting_open, before the next sp_nesting_enter.
+ * it are closed, and ev stays open with the caller's tag (a label number,
+ * a node number...) for its children to find. Returns 1 with *parent_tag
+ * set to the tag of the innermost open interval that contains ev, 0 when
+ * ev is top-level, or SP_ENOMEM.
  */
-int sp_nesting_enter(struct sp_nesting *n, const struct sp_event *ev, uint64_t *parent_tag);
-/* Keep the interval just entered open, with the caller's tag (a label
- * number, a node number...) for its children to find: 0 or SP_ENOMEM. */
-int sp_nesting_open(struct sp_nesting *n, uint64_t tag);
+int sp_nesting_enter(struct sp_nesting *n, const struct sp_event *ev, uint64_t tag,
+		     uint64_t *parent_tag);
+/* Give the interval just entered another tag: for tags that depend on the
+ * parent's, such as a node in a tree of stacks. */
+void sp_nesting_retag(struct sp_nesting *n, uint64_t tag);
 /* The threads met so far, numbered from 0 in the order they were met. */
 size_t sp_nesting_num_threads(const struct sp_nesting *n);
 const struct sp_nesting_thread *sp_nesting_thread(const struct sp_nesting *n, size_t i);
