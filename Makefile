@@ -150,7 +150,7 @@ DEPFILE = $(BUILD)/obj/$(patsubst $(BUILD)/%,%,$@).d
 # Unit tests link the library, the text module and the non-main objects of
 # both programs.
 UNIT_LINK := $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(TEXT_A) $(LIB_A)
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK) $(if $(USER_SRC),$(BPF_SKEL))
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK)
 	@mkdir -p $(@D) $(dir $(DEPFILE))
 	$(CC) $(ALL_CFLAGS) -MF $(DEPFILE) -MT $@ $(UNIT_INC) $(LDFLAGS) -o $@ $< $(UNIT_LINK) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
 $(BUILD)/tests/bench/%: tests/bench/%.c $(LIB_A)

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "calibrate.h"
+#include "crates_table.h"
 #include "events.h"
 #include "procs.h"
 #include "report.h"
 #include "selfprof.h"
-#include "crates_table.h"
 #include "summary_table.h"
 
 /* The dumps that have events, in the order written. */
