@@ -14,49 +14,41 @@
 #include "summary_table.h"
 #include "table.h"
 
-static const char *dur2(int64_t ns)
-{
-	static char buf[SPT_DURATION_BUF];
-
-	spt_fmt_duration2(buf, sizeof(buf), ns);
-	return buf;
-}
-
-static const char *dur_full(uint64_t ns)
-{
-	static char buf[SPT_DURATION_BUF];
-
-	spt_fmt_duration_full(buf, sizeof(buf), ns);
-	return buf;
-}
+struct duration_case {
+	int64_t ns;
+	const char *text;
+};
 
 TEST(duration_two_decimals_rounds_half_to_even_within_unit)
 {
-	CHECK_STR(dur2(0), "0.00ns");
-	CHECK_STR(dur2(999), "999.00ns");
-	CHECK_STR(dur2(1000), "1.00\xc2\xb5s");
-	CHECK_STR(dur2(1005), "1.00\xc2\xb5s");
-	CHECK_STR(dur2(1015), "1.02\xc2\xb5s");
-	CHECK_STR(dur2(1006), "1.01\xc2\xb5s");
-	CHECK_STR(dur2(999995), "1000.00\xc2\xb5s");
-	CHECK_STR(dur2(999994), "999.99\xc2\xb5s");
-	CHECK_STR(dur2(33202653), "33.20ms");
-	CHECK_STR(dur2(866490000), "866.49ms");
-	CHECK_STR(dur2(1500000000), "1.50s");
-	CHECK_STR(dur2(2125000000), "2.12s");
-	CHECK_STR(dur2(2135000000), "2.14s");
-	CHECK_STR(dur2(-1500), "-1.50\xc2\xb5s");
+	static const struct duration_case cases[] = {
+		{ 0, "0.00ns" }, { 999, "999.00ns" }, { 1000, "1.00\xc2\xb5s" },
+		{ 1005, "1.00\xc2\xb5s" }, { 1015, "1.02\xc2\xb5s" }, { 1006, "1.01\xc2\xb5s" },
+		{ 999995, "1000.00\xc2\xb5s" }, { 999994, "999.99\xc2\xb5s" },
+		{ 33202653, "33.20ms" }, { 866490000, "866.49ms" }, { 1500000000, "1.50s" },
+		{ 2125000000, "2.12s" }, { 2135000000, "2.14s" }, { -1500, "-1.50\xc2\xb5s" },
+	};
+	char buf[SPT_DURATION_BUF];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		spt_fmt_duration2(buf, sizeof(buf), cases[i].ns);
+		CHECK_STR(buf, cases[i].text);
+	}
 }
 
 TEST(duration_full_precision_drops_trailing_zeros)
 {
-	CHECK_STR(dur_full(0), "0ns");
-	CHECK_STR(dur_full(70738863), "70.738863ms");
-	CHECK_STR(dur_full(1000000), "1ms");
-	CHECK_STR(dur_full(1052162276), "1.052162276s");
-	CHECK_STR(dur_full(1500), "1.5\xc2\xb5s");
-	CHECK_STR(dur_full(3000000000ULL), "3s");
-	CHECK_STR(dur_full(191317500), "191.3175ms");
+	static const struct duration_case cases[] = {
+		{ 0, "0ns" }, { 70738863, "70.738863ms" }, { 1000000, "1ms" },
+		{ 1052162276, "1.052162276s" }, { 1500, "1.5\xc2\xb5s" }, { 3000000000LL, "3s" },
+		{ 191317500, "191.3175ms" },
+	};
+	char buf[SPT_DURATION_BUF];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		spt_fmt_duration_full(buf, sizeof(buf), (uint64_t)cases[i].ns);
+		CHECK_STR(buf, cases[i].text);
+	}
 }
 
 TEST(signed_duration)
