@@ -1,5 +1,5 @@
 # selfprof-bpf top-level Makefile.
-#   make            programs in build/bin, library in build/lib
+#   make            programs in build/bin, library in build/lib (BUILD=DIR: all output there)
 #   make test       C unit tests + bats, under ASan/UBSan; last line "N passed, N failed"
 #   make bench      benchmarks (format library; tracer when root)
 #   make fuzz       libFuzzer on the reader and on ELF probe discovery (FUZZ_SECONDS each, default 60)
@@ -27,7 +27,17 @@ ifeq ($(SAN),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -Itools/lib/selfprof -Iuser -Ibpf -I$(BUILD)/include
+# -MMD -MP: each object's header dependencies, written next to it as .d.
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -MMD -MP
+
+# Layers, each built only against the ones below it:
+#   libselfprof (tools/lib/selfprof)  the format library
+#   sptext      (tools/lib/sptext)    the text tables both programs print
+#   selfprof    (tools/selfprof)      the command; selfprof-bpf (user/, bpf/) the loader
+LIB_INC := -Itools/lib/selfprof
+TEXT_INC := -Itools/lib/sptext $(LIB_INC)
+TOOL_INC := -Itools/selfprof -I$(BUILD)/include $(TEXT_INC)
+USER_INC := -Iuser -Ibpf -I$(BUILD)/include $(TEXT_INC)
 
 LIB_SRC := $(wildcard tools/lib/selfprof/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -36,13 +46,17 @@ LIB_SO := $(BUILD)/lib/libselfprof.so.$(SP_VERSION)
 LIB_SONAME := libselfprof.so.$(SP_MAJOR)
 LIB_LIBS := -lz
 
+TEXT_SRC := $(wildcard tools/lib/sptext/*.c)
+TEXT_OBJ := $(TEXT_SRC:%.c=$(BUILD)/obj/%.o)
+TEXT_A := $(BUILD)/obj/libsptext.a
+
 TOOL_SRC := $(wildcard tools/selfprof/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_MAIN := $(BUILD)/obj/tools/selfprof/main.o
 TOOL_A := $(BUILD)/obj/libselfprof-tool.a
 
 BPF_SRC := $(wildcard bpf/*.bpf.c)
-BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=build/bpf/%.bpf.o)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/include/%.skel.h)
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
@@ -54,6 +68,7 @@ USER_LIBS := -lbpf -lelf -lz -liberty -lcapstone
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_INC := -Itests/unit -Itools/selfprof $(USER_INC)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
@@ -68,12 +83,16 @@ all: lib $(PROGS)
 lib: $(LIB_A) $(LIB_SO) $(BUILD)/lib/selfprof.pc
 tests: all $(UNIT_BIN) $(BENCH_BIN)
 
-$(BUILD)/obj/%.o: %.c $(wildcard tools/lib/selfprof/*.h user/*.h bpf/*.h tools/selfprof/*.h) | $(BPF_SKEL)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(INC) -c $< -o $@
 
 # Only SP_EXPORT symbols leave the shared library: the ABI is selfprof.h.
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+$(LIB_OBJ): INC := $(LIB_INC)
+$(TEXT_OBJ): INC := $(TEXT_INC)
+$(TOOL_OBJ): INC := $(TOOL_INC)
+$(USER_OBJ): INC := $(USER_INC)
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -87,9 +106,12 @@ $(BUILD)/lib/selfprof.pc: tools/lib/selfprof/selfprof.pc.in tools/lib/selfprof/s
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCLUDEDIR@|$(INCLUDEDIR)|;s|@VERSION@|$(SP_VERSION)|' $< > $@
 
+$(TEXT_A): $(TEXT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(TOOL_A): $(filter-out $(TOOL_MAIN),$(TOOL_OBJ))
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/bin/selfprof: $(TOOL_MAIN) $(TOOL_A) $(LIB_A)
+$(BUILD)/bin/selfprof: $(TOOL_MAIN) $(TOOL_A) $(TEXT_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) -lm
 
@@ -104,36 +126,46 @@ $(BUILD)/include/compare_html.h: tools/selfprof/compare.html
 $(BUILD)/obj/tools/selfprof/compare.o: $(BUILD)/include/compare_html.h
 
 # BPF: CO-RE objects against the committed vmlinux.h, then skeletons.
-build/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror -c $< -o $@
-$(BUILD)/include/%.skel.h: build/bpf/%.bpf.o
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror -MMD -MP -c $< -o $@
+$(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# The loader embeds the skeletons: rebuild it when a BPF program changes.
+# The loader embeds the skeletons: only its objects wait for them (and
+# rebuild when a BPF program changes), so the rest builds without bpftool.
 $(USER_OBJ): $(BPF_SKEL)
 
 $(USER_A): $(filter-out $(USER_MAIN),$(USER_OBJ))
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/bin/selfprof-bpf: $(USER_MAIN) $(USER_A) $(TOOL_A) $(LIB_A)
+$(BUILD)/bin/selfprof-bpf: $(USER_MAIN) $(USER_A) $(TEXT_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(USER_LIBS) -lm
 
-# Unit tests link the library and the non-main objects of both programs.
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Itools/selfprof $(LDFLAGS) -o $@ $< $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(LIB_A) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
+# Programs compiled and linked in one step keep their .d under obj/ too
+# (tests/run.sh runs every tests/test_* file).
+DEPFILE = $(BUILD)/obj/$(patsubst $(BUILD)/%,%,$@).d
+
+# Unit tests link the library, the text module and the non-main objects of
+# both programs.
+UNIT_LINK := $(TOOL_A) $(if $(USER_SRC),$(USER_A)) $(TEXT_A) $(LIB_A)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_LINK)
+	@mkdir -p $(@D) $(dir $(DEPFILE))
+	$(CC) $(ALL_CFLAGS) -MF $(DEPFILE) -MT $@ $(UNIT_INC) $(LDFLAGS) -o $@ $< $(UNIT_LINK) $(if $(USER_SRC),$(USER_LIBS)) $(LIB_LIBS) -lm
 $(BUILD)/tests/bench/%: tests/bench/%.c $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -lm
+	@mkdir -p $(@D) $(dir $(DEPFILE))
+	$(CC) $(ALL_CFLAGS) -MF $(DEPFILE) -MT $@ $(LIB_INC) -O2 $(LDFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS) -lm
 
 # The tracer's floor benchmark loads BPF: it links the loader's objects.
 ifneq ($(USER_SRC),)
-$(BUILD)/tests/bench/tracer_floor: tests/bench/tracer_floor.c $(USER_A) $(TOOL_A) $(LIB_A) $(BPF_SKEL)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(USER_A) $(TOOL_A) $(LIB_A) $(USER_LIBS) -lpthread -lm
+$(BUILD)/tests/bench/tracer_floor: tests/bench/tracer_floor.c $(USER_A) $(TEXT_A) $(LIB_A) $(BPF_SKEL)
+	@mkdir -p $(@D) $(dir $(DEPFILE))
+	$(CC) $(ALL_CFLAGS) -MF $(DEPFILE) -MT $@ $(USER_INC) -O2 $(LDFLAGS) -o $@ $< $(USER_A) $(TEXT_A) $(LIB_A) $(USER_LIBS) -lpthread -lm
 endif
+
+-include $(LIB_OBJ:.o=.d) $(TEXT_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(USER_OBJ:.o=.d) $(BPF_OBJ:.o=.d)
+-include $(UNIT_BIN:$(BUILD)/%=$(BUILD)/obj/%.d) $(BENCH_BIN:$(BUILD)/%=$(BUILD)/obj/%.d)
 
 # Tests run against a sanitizer build in build/san.
 test:
@@ -182,4 +214,4 @@ install: all
 		tools/lib/selfprof/selfprof.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/selfprof.pc
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

@@ -3,13 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "calibrate.h"
+#include "crates_table.h"
 #include "events.h"
 #include "procs.h"
 #include "report.h"
 #include "selfprof.h"
-#include "../tools/selfprof/crates_table.h"
-#include "../tools/selfprof/summary_merge.h"
-#include "../tools/selfprof/summary_table.h"
+#include "summary_table.h"
 
 /* The dumps that have events, in the order written. */
 static size_t dumps_with_events(const struct procs *ps, const struct dump **out)
@@ -42,7 +41,7 @@ static void print_crates(FILE *out, const struct report *r, const struct dump **
 
 	for (size_t i = 0; rows && events && i < n; i++) {
 		snprintf(events[i], sizeof(events[i]), "%" PRIu64, dumps[i]->events);
-		rows[i] = (struct spt_crate_row){ crate_of(dumps[i]), spt_summary_self_total(parts[i]),
+		rows[i] = (struct spt_crate_row){ crate_of(dumps[i]), sp_summary_self_ns(parts[i]),
 						  events[i], dumps[i]->path };
 	}
 	fprintf(out, "\n== %zu crates by self time%s ==\n", n, shown < n ? " (slowest 20)" : "");
@@ -75,14 +74,15 @@ static void print_summaries(FILE *out, const struct report *r)
 	if (ok == 1) {
 		fprintf(out, "\n== %s (pid %d): %s ==\n", crate_of(read[0]), (int)read[0]->pid,
 			read[0]->path);
-		summary_print_table(out, parts[0], rows_for(r), -1);
+		spt_print_summary(out, parts[0], rows_for(r), -1);
 	} else if (ok > 1) {
-		struct sp_summary *all = spt_summary_merge(parts, ok);
+		struct sp_summary *all = NULL;
+
 		print_crates(out, r, read, parts, ok);
-		if (all) {
+		if (!sp_summary_merge(parts, ok, &all, NULL)) {
 			fprintf(out, "\n== all %zu crates: queries and activities summed ==\n", ok);
-			summary_print_table(out, all, rows_for(r), -1);
-			spt_summary_merged_free(all);
+			spt_print_summary(out, all, rows_for(r), -1);
+			sp_summary_free(all);
 		}
 	}
 	for (size_t i = 0; i < ok; i++)

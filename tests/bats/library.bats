@@ -36,6 +36,20 @@ setup_file() {
 	assert_success
 }
 
+@test "1.1 exports what the tools share, and the library's internals stay hidden" {
+	exported=$(nm -D --defined-only "$DEST/usr/lib/libselfprof.so" | awk '$2 == "T" {print $3}')
+	for f in sp_summary_merge sp_summary_self_ns sp_nesting_new sp_nesting_enter sp_nesting_retag \
+		 sp_nesting_num_threads sp_nesting_thread sp_nesting_free sp_json_escape \
+		 sp_utf8_char_len sp_u64map_get sp_u64map_put sp_u64map_free; do
+		grep -qx "$f" <<<"$exported" || fail "$f is not exported"
+	done
+	for f in sp_row_cmp sp_artifact_cmp sp_summary_alloc sp_summary_strdup sp_strmap_put sp_buf_append sp_seterr; do
+		! grep -qx "$f" <<<"$exported" || fail "$f is exported"
+	done
+	run grep -E '^Version: 1\.1$' "$DEST/usr/lib/pkgconfig/selfprof.pc"
+	assert_success
+}
+
 @test "an out-of-tree program builds with pkg-config and runs (shared and static)" {
 	export PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$DEST"
 	flags=$(pkg-config --cflags --libs selfprof)

@@ -1,130 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the selfprof tool's pieces: formatting, tables, diff, merge.
- * The tool's headers are not on the unit tests' include path, hence the
- * relative includes.
+ * Unit tests of the selfprof command's pieces: diff, stacks, lanes, dumpsets.
  */
-#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>	/* test.h uses getpid() before including it */
 
 #include "test.h"
 
-#include "../../tools/selfprof/cli.h"
-#include "../../tools/selfprof/dumpset.h"
-#include "../../tools/selfprof/fmt.h"
-#include "../../tools/selfprof/lanes.h"
-#include "../../tools/selfprof/stacks.h"
+#include "cli.h"
+#include "dumpset.h"
+#include "lanes.h"
 #include "selfprof.h"
-#include "../../tools/selfprof/summary_merge.h"
-#include "../../tools/selfprof/summary_table.h"
-#include "../../tools/selfprof/table.h"
-#include "../../tools/selfprof/u64map.h"
-
-static const char *dur2(int64_t ns)
-{
-	static char buf[SPT_DURATION_BUF];
-
-	spt_fmt_duration2(buf, sizeof(buf), ns);
-	return buf;
-}
-
-static const char *dur_full(uint64_t ns)
-{
-	static char buf[SPT_DURATION_BUF];
-
-	spt_fmt_duration_full(buf, sizeof(buf), ns);
-	return buf;
-}
-
-TEST(duration_two_decimals_rounds_half_to_even_within_unit)
-{
-	CHECK_STR(dur2(0), "0.00ns");
-	CHECK_STR(dur2(999), "999.00ns");
-	CHECK_STR(dur2(1000), "1.00\xc2\xb5s");
-	CHECK_STR(dur2(1005), "1.00\xc2\xb5s");
-	CHECK_STR(dur2(1015), "1.02\xc2\xb5s");
-	CHECK_STR(dur2(1006), "1.01\xc2\xb5s");
-	CHECK_STR(dur2(999995), "1000.00\xc2\xb5s");
-	CHECK_STR(dur2(999994), "999.99\xc2\xb5s");
-	CHECK_STR(dur2(33202653), "33.20ms");
-	CHECK_STR(dur2(866490000), "866.49ms");
-	CHECK_STR(dur2(1500000000), "1.50s");
-	CHECK_STR(dur2(2125000000), "2.12s");
-	CHECK_STR(dur2(2135000000), "2.14s");
-	CHECK_STR(dur2(-1500), "-1.50\xc2\xb5s");
-}
-
-TEST(duration_full_precision_drops_trailing_zeros)
-{
-	CHECK_STR(dur_full(0), "0ns");
-	CHECK_STR(dur_full(70738863), "70.738863ms");
-	CHECK_STR(dur_full(1000000), "1ms");
-	CHECK_STR(dur_full(1052162276), "1.052162276s");
-	CHECK_STR(dur_full(1500), "1.5\xc2\xb5s");
-	CHECK_STR(dur_full(3000000000ULL), "3s");
-	CHECK_STR(dur_full(191317500), "191.3175ms");
-}
-
-TEST(signed_duration)
-{
-	char buf[SPT_DURATION_BUF];
-
-	spt_fmt_signed_duration(buf, sizeof(buf), -39707301, 0);
-	CHECK_STR(buf, "-39.707301ms");
-	spt_fmt_signed_duration(buf, sizeof(buf), 0, 0);
-	CHECK_STR(buf, "+0ns");
-	spt_fmt_signed_duration(buf, sizeof(buf), 0, 1);
-	CHECK_STR(buf, "-0ns");
-	spt_fmt_signed_duration(buf, sizeof(buf), 12, 0);
-	CHECK_STR(buf, "+12ns");
-}
-
-TEST(f64_as_rust_prints_it)
-{
-	char buf[32];
-
-	spt_fmt_f64(buf, sizeof(buf), 12.3456, 3, 0);
-	CHECK_STR(buf, "12.346");
-	spt_fmt_f64(buf, sizeof(buf), 12.3456, 2, 1);
-	CHECK_STR(buf, "+12.35");
-	spt_fmt_f64(buf, sizeof(buf), NAN, 2, 1);
-	CHECK_STR(buf, "NaN");
-	spt_fmt_f64(buf, sizeof(buf), INFINITY, 3, 0);
-	CHECK_STR(buf, "inf");
-	spt_fmt_f64(buf, sizeof(buf), INFINITY, 2, 1);
-	CHECK_STR(buf, "+inf");
-	spt_fmt_f64(buf, sizeof(buf), -INFINITY, 2, 1);
-	CHECK_STR(buf, "-inf");
-}
+#include "stacks.h"
 
 /* Run a printer into a string. */
 #define CAPTURE(buf, stmt) do { size_t t_len; FILE *out = open_memstream(&(buf), &t_len); \
 	REQUIRE(out); stmt; fclose(out); } while (0)
-
-TEST(escapes_tsv_json_xml)
-{
-	char *s = NULL;
-
-	CAPTURE(s, spt_put_tsv(out, "a\tb\\c\n\x1e\x7f" "d", 9));
-	CHECK_STR(s, "a\\tb\\\\c\\n\\x1e\\x7fd");
-	free(s);
-	CAPTURE(s, spt_put_json_string(out, "q\"\\\x01\n\xc2\xb5\xff", 8));
-	CHECK_STR(s, "\"q\\\"\\\\\\u0001\\n\xc2\xb5\xef\xbf\xbd\"");
-	free(s);
-	CAPTURE(s, spt_put_xml(out, "<a & 'b'>\x02", 10));
-	CHECK_STR(s, "&lt;a &amp; &apos;b&apos;&gt;?");
-	free(s);
-}
-
-TEST(utf8_validation_and_width)
-{
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xc2\xb5", 2), 2);
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xc0\x80", 2), 0);	/* overlong */
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xed\xa0\x80", 3), 0);	/* surrogate */
-	CHECK_EQ_U64(spt_utf8_seq_len((const unsigned char *)"\xe2\x82", 2), 0);	/* cut short */
-	CHECK_EQ_U64(spt_display_width("1.00\xc2\xb5s", 7), 6);
-}
 
 TEST(crate_from_path)
 {
@@ -198,144 +89,6 @@ TEST(diff_of_empty_summaries)
 	CHECK_EQ_I64(d->total_delta, 5);
 	sp_diff_free(d);
 	CHECK(sp_diff_summaries(NULL, NULL, &d, NULL) == SP_EINVAL);
-}
-
-TEST(merge_sums_labels_and_totals)
-{
-	struct sp_row r1[] = { { .label = "x", .self_ns = 5, .time_ns = 5, .count = 1 },
-			       { .label = "y", .self_ns = 3, .time_ns = 4 } };
-	struct sp_row r2[] = { { .label = "y", .self_ns = 4, .time_ns = 4, .cache_hits = 9 } };
-	struct sp_artifact a1[] = { { "obj", 10 } }, a2[] = { { "obj", 5 }, { "meta", 1 } };
-	struct sp_summary *parts[2] = { fake_summary(r1, 2, 100), fake_summary(r2, 1, 50) };
-	struct sp_summary *m;
-
-	parts[0]->artifacts = a1;
-	parts[0]->nartifacts = 1;
-	parts[1]->artifacts = a2;
-	parts[1]->nartifacts = 2;
-	m = spt_summary_merge(parts, 2);
-	REQUIRE(m);
-	REQUIRE(m->nrows == 2);
-	CHECK_STR(m->rows[0].label, "y");
-	CHECK_EQ_I64(m->rows[0].self_ns, 7);
-	CHECK_EQ_U64(m->rows[0].cache_hits, 9);
-	CHECK_STR(m->rows[1].label, "x");
-	CHECK_EQ_U64(m->total_ns, 150);
-	REQUIRE(m->nartifacts == 2);
-	CHECK_STR(m->artifacts[0].label, "meta");
-	CHECK_EQ_U64(m->artifacts[1].bytes, 15);
-	CHECK_EQ_I64(spt_summary_self_total(m), 12);
-	CHECK(m->rows[0].label != r1[1].label);	/* owned copies */
-	spt_summary_merged_free(m);
-}
-
-TEST(table_layout)
-{
-	static const char *const title[2] = { "Item", "Size" };
-	static const char *const row[2] = { "a\xc2\xb5", "12345678" };
-	struct spt_table *t = spt_table_new(2);
-	char *s = NULL;
-
-	REQUIRE(t);
-	CHECK(!spt_table_add(t, title));
-	CHECK(!spt_table_add(t, row));
-	CAPTURE(s, spt_table_print(t, out));
-	CHECK_STR(s, "+------+----------+\n"
-		     "| Item | Size     |\n"
-		     "+------+----------+\n"
-		     "| a\xc2\xb5   | 12345678 |\n"
-		     "+------+----------+\n");
-	free(s);
-	spt_table_free(t);
-}
-
-TEST(summary_table_exact_text)
-{
-	struct sp_row rows[] = {
-		{ .label = "typeck", .self_ns = 1500000, .time_ns = 2000000, .count = 4 },
-		{ .label = "a", .self_ns = 500, .time_ns = 500, .count = 1, .cache_hits = 3 },
-	};
-	struct sp_artifact arts[] = { { "object_file", 42 } };
-	struct sp_summary *s = fake_summary(rows, 2, 4000000);
-	char *text = NULL;
-
-	s->artifacts = arts;
-	s->nartifacts = 1;
-	CAPTURE(text, summary_print_table(out, s, 0, -1));
-	/* "a" gets dots up to one short of the longest label, "typeck" */
-	CHECK_STR(text,
-		  "+---------+-----------+-----------------+----------+------------+------------+\n"
-		  "| Item    | Self time | % of total time | Time     | Item count | Cache hits |\n"
-		  "+---------+-----------+-----------------+----------+------------+------------+\n"
-		  "| typeck  | 1.50ms    | 37.500          | 2.00ms   | 4          | 0          |\n"
-		  "| a ....  | 500.00ns  | 0.013           | 500.00ns | 1          | 3          |\n"
-		  "+---------+-----------+-----------------+----------+------------+------------+\n"
-		  "Total cpu time: 4ms\n"
-		  "+-------------+---------------+\n"
-		  "| Item        | Artifact Size |\n"
-		  "+-------------+---------------+\n"
-		  "| object_file | 42 bytes      |\n"
-		  "+-------------+---------------+\n");
-	free(text);
-}
-
-TEST(summary_table_filter_line_and_top)
-{
-	struct sp_row rows[] = {
-		{ .label = "big", .self_ns = 900, .time_ns = 900, .count = 1 },
-		{ .label = "mid", .self_ns = 80, .time_ns = 80, .count = 1 },
-		{ .label = "small", .self_ns = 5, .time_ns = 5, .count = 1 },
-	};
-	char *text = NULL;
-
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 3, 1000), 0, 5.0));
-	CHECK(strstr(text, "| mid ") != NULL);
-	CHECK(strstr(text, "small") == NULL);
-	CHECK(strstr(text, "Filtered results account for 98.000% of total time.\n") != NULL);
-	free(text);
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 3, 1000), 1, -1));
-	CHECK(strstr(text, "mid") == NULL && strstr(text, "big") != NULL);
-	CHECK(strstr(text, "Filtered") == NULL);
-	free(text);
-}
-
-TEST(u64map_grows_and_overwrites)
-{
-	struct spt_u64map m = { 0 };
-	uint64_t v = 0;
-
-	CHECK(!spt_u64map_get(&m, 1, &v));
-	for (uint64_t i = 0; i < 5000; i++)
-		REQUIRE(!spt_u64map_put(&m, i * 7919, i));
-	CHECK(!spt_u64map_put(&m, 7919, 77));
-	CHECK_EQ_U64(m.n, 5000);
-	CHECK(spt_u64map_get(&m, 7919, &v) && v == 77);
-	CHECK(spt_u64map_get(&m, 4999ULL * 7919, &v) && v == 4999);
-	CHECK(!spt_u64map_get(&m, 3, &v));
-	spt_u64map_free(&m);
-}
-
-TEST(summary_table_hides_hashing_after_the_scan_stops)
-{
-	/* measureme stops looking once hits, blocked and load time were all seen */
-	struct sp_row rows[] = {
-		{ .label = "a", .self_ns = 90, .cache_hits = 1, .blocked_ns = 2, .incr_load_ns = 3 },
-		{ .label = "b", .self_ns = 10, .hashing_ns = 4 },
-	};
-	struct sp_row later[] = {
-		{ .label = "a", .self_ns = 90, .cache_hits = 1, .incr_load_ns = 3 },
-		{ .label = "b", .self_ns = 10, .hashing_ns = 4 },
-	};
-	char *text = NULL;
-
-	CAPTURE(text, summary_print_table(out, fake_summary(rows, 2, 100), 0, -1));
-	CHECK(strstr(text, "| Blocked time ") && strstr(text, "| Incremental load time "));
-	CHECK(!strstr(text, "hashing"));
-	free(text);
-	CAPTURE(text, summary_print_table(out, fake_summary(later, 2, 100), 0, -1));
-	CHECK(!strstr(text, "Blocked"));
-	CHECK(strstr(text, "| Incremental result hashing time |") != NULL);
-	free(text);
 }
 
 /* A small two-thread profile written through the library writer. */

@@ -13,7 +13,6 @@
 
 #include "cli.h"
 #include "profile.h"
-#include "u64map.h"
 
 static const char usage[] =
 "Usage: selfprof convert [OPTIONS] IN OUT\n"
@@ -31,8 +30,8 @@ static const char usage[] =
 struct convert_state {
 	struct sp_reader *r;
 	struct sp_writer *w;
-	struct spt_u64map ids;		/* reader event id -> writer id */
-	struct spt_u64map kinds;	/* reader kind id -> writer id */
+	struct sp_u64map ids;		/* reader event id -> writer id */
+	struct sp_u64map kinds;	/* reader kind id -> writer id */
 	sp_string_id *args;		/* scratch for argument ids */
 	size_t args_cap;
 };
@@ -86,18 +85,18 @@ static sp_string_id intern_id_text(struct convert_state *st, const char *text, s
 }
 
 /* The writer's id for a reader id, interning its text on first use. */
-static sp_string_id map_id(struct convert_state *st, struct spt_u64map *cache,
+static sp_string_id map_id(struct convert_state *st, struct sp_u64map *cache,
 			   sp_string_id id, int split_args)
 {
 	uint64_t mapped;
 	size_t len;
 	const char *text;
 
-	if (spt_u64map_get(cache, id, &mapped))
+	if (sp_u64map_get(cache, id, &mapped))
 		return mapped;
 	text = sp_reader_string(st->r, id, &len);
 	mapped = split_args ? intern_id_text(st, text, len) : sp_writer_string(st->w, text, len);
-	if (mapped == SP_INVALID_ID || spt_u64map_put(cache, id, mapped))
+	if (mapped == SP_INVALID_ID || sp_u64map_put(cache, id, mapped))
 		return SP_INVALID_ID;
 	return mapped;
 }
@@ -163,8 +162,8 @@ static int convert(const char *in, const char *out, uint32_t version)
 	if (rc)
 		remove(out);	/* a partial copy would pass for the whole profile */
 	sp_reader_close(st.r);
-	spt_u64map_free(&st.ids);
-	spt_u64map_free(&st.kinds);
+	sp_u64map_free(&st.ids);
+	sp_u64map_free(&st.kinds);
 	free(st.args);
 	return rc;
 }

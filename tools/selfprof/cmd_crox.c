@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "fmt.h"
+#include "escape.h"
 #include "lanes.h"
 #include "profile.h"
 

@@ -10,8 +10,8 @@
 
 #include "cli.h"
 #include "dumpset.h"
+#include "escape.h"
 #include "fmt.h"
-#include "summary_merge.h"
 #include "table.h"
 
 static const char usage[] =
@@ -110,28 +110,29 @@ static int cmp_crate_pairs(const void *a, const void *b)
 	return strcmp(pa->name, pb->name);
 }
 
-/* Union of both sides' crates; *n gets the count. NULL on ENOMEM. */
+/* Union of both sides' crates, by |self time change|; *count gets the
+ * count. NULL on ENOMEM. */
 static struct crate_pair *pair_crates(const struct spt_dumpset *b, const struct spt_dumpset *n,
 				      size_t *count)
 {
-	struct crate_pair *v = calloc(b->ncrates + n->ncrates + 1, sizeof(*v));
-	size_t k = 0;
+	size_t room = b->ncrates + n->ncrates + 1;
+	struct spt_crate_pair *pairs = calloc(room, sizeof(*pairs));
+	struct crate_pair *v = pairs ? calloc(room, sizeof(*v)) : NULL;
 
-	if (!v)
+	if (!v) {
+		free(pairs);
 		return NULL;
-	for (size_t i = 0; i < b->ncrates; i++)
-		v[k++] = (struct crate_pair){ .name = b->crates[i].name, .base = &b->crates[i],
-					      .new_ = spt_dumpset_find(n, b->crates[i].name) };
-	for (size_t i = 0; i < n->ncrates; i++)
-		if (!spt_dumpset_find(b, n->crates[i].name))
-			v[k++] = (struct crate_pair){ .name = n->crates[i].name,
-						      .new_ = &n->crates[i] };
-	for (size_t i = 0; i < k; i++) {
-		v[i].base_self = v[i].base ? spt_summary_self_total(v[i].base->summary) : 0;
-		v[i].new_self = v[i].new_ ? spt_summary_self_total(v[i].new_->summary) : 0;
 	}
-	qsort(v, k, sizeof(*v), cmp_crate_pairs);
-	*count = k;
+	*count = spt_dumpset_pair(b, n, pairs);
+	for (size_t i = 0; i < *count; i++) {
+		const struct spt_crate_pair *p = &pairs[i];
+
+		v[i] = (struct crate_pair){ p->name, p->base, p->new_,
+			p->base ? sp_summary_self_ns(p->base->summary) : 0,
+			p->new_ ? sp_summary_self_ns(p->new_->summary) : 0 };
+	}
+	free(pairs);
+	qsort(v, *count, sizeof(*v), cmp_crate_pairs);
 	return v;
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "fmt.h"
+#include "escape.h"
 #include "profile.h"
 
 static const char usage[] =

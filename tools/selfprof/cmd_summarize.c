@@ -13,8 +13,7 @@
 #include "cli.h"
 #include "crates_table.h"
 #include "dumpset.h"
-#include "fmt.h"
-#include "summary_merge.h"
+#include "escape.h"
 #include "summary_table.h"
 
 static const char usage[] =
@@ -116,7 +115,7 @@ static void put_json_crates(FILE *out, const struct spt_dumpset *set)
 		fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
 		spt_put_json_string(out, c->name, strlen(c->name));
 		fprintf(out, ",\"self_ns\":%lld,\"dumps\":%zu}",
-			(long long)spt_summary_self_total(c->summary), c->ndumps);
+			(long long)sp_summary_self_ns(c->summary), c->ndumps);
 	}
 	putc(']', out);
 }
@@ -167,7 +166,7 @@ static void print_summary(FILE *out, const struct summarize_opts *o, const char 
 		print_json(out, path, s, NULL);
 		break;
 	case STYLE_TABLE:
-		summary_print_table(out, s, o->top_n, o->percent_above);
+		spt_print_summary(out, s, o->top_n, o->percent_above);
 		break;
 	}
 }
@@ -188,7 +187,7 @@ static int summarize_dir(FILE *out, const struct summarize_opts *o, const char *
 			fputs("# crate\t", out);
 			spt_put_tsv(out, set.crates[i].name, strlen(set.crates[i].name));
 			fprintf(out, "\t%lld\t%zu\n",
-				(long long)spt_summary_self_total(set.crates[i].summary),
+				(long long)sp_summary_self_ns(set.crates[i].summary),
 				set.crates[i].ndumps);
 		}
 		print_tsv(out, set.combined);
@@ -200,7 +199,7 @@ static int summarize_dir(FILE *out, const struct summarize_opts *o, const char *
 		for (size_t i = 0; rows && dumps && i < set.ncrates; i++) {
 			snprintf(dumps[i], sizeof(dumps[i]), "%zu", set.crates[i].ndumps);
 			rows[i] = (struct spt_crate_row){ set.crates[i].name,
-				spt_summary_self_total(set.crates[i].summary), dumps[i],
+				sp_summary_self_ns(set.crates[i].summary), dumps[i],
 				set.crates[i].files[0] };
 		}
 		fprintf(out, "%zu crates by self time (%zu dumps):\n", set.ncrates, set.ndumps);
@@ -209,7 +208,7 @@ static int summarize_dir(FILE *out, const struct summarize_opts *o, const char *
 		free(rows);
 		free(dumps);
 		fprintf(out, "\nAll %zu crates, summed:\n", set.ncrates);
-		summary_print_table(out, set.combined, o->top_n, o->percent_above);
+		spt_print_summary(out, set.combined, o->top_n, o->percent_above);
 	}
 	spt_dumpset_free(&set);
 	return 0;

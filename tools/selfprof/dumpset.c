@@ -10,7 +10,6 @@
 #include "array.h"
 #include "cli.h"
 #include "dumpset.h"
-#include "summary_merge.h"
 
 /* A dump file; summary NULL until read (or when it cannot be). */
 struct dump {
@@ -203,14 +202,15 @@ static int set_file_names(struct spt_crate *crate, const struct dump *dumps, siz
 static int sum_dumps(struct spt_crate *crate, const struct dump *dumps, size_t n)
 {
 	struct sp_summary **parts = calloc(n, sizeof(*parts));
+	int rc;
 
 	if (!parts)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		parts[i] = dumps[i].summary;
-	crate->summary = spt_summary_merge(parts, n);
+	rc = sp_summary_merge(parts, n, &crate->summary, NULL);
 	free(parts);
-	return crate->summary ? 0 : -1;
+	return rc;
 }
 
 /* dumps[0..n), all of one crate, as that crate. */
@@ -261,14 +261,15 @@ static int make_crates(struct spt_dumpset *set, struct dump_list *l)
 static int combine(struct spt_dumpset *set)
 {
 	struct sp_summary **parts = calloc(set->ncrates + 1, sizeof(*parts));
+	int rc;
 
 	if (!parts)
 		return -1;
 	for (size_t i = 0; i < set->ncrates; i++)
 		parts[i] = set->crates[i].summary;
-	set->combined = spt_summary_merge(parts, set->ncrates);
+	rc = sp_summary_merge(parts, set->ncrates, &set->combined, NULL);
 	free(parts);
-	return set->combined ? 0 : -1;
+	return rc;
 }
 
 int spt_dumpset_load(struct spt_dumpset *set, const char *path,
@@ -303,13 +304,13 @@ void spt_dumpset_free(struct spt_dumpset *set)
 			free(set->crates[i].files[j]);
 		free(set->crates[i].files);
 		free(set->crates[i].name);
-		spt_summary_merged_free(set->crates[i].summary);
+		sp_summary_free(set->crates[i].summary);
 	}
 	for (size_t i = 0; i < set->nskipped; i++)
 		free(set->skipped[i]);
 	free(set->skipped);
 	free(set->crates);
-	spt_summary_merged_free(set->combined);
+	sp_summary_free(set->combined);
 	*set = (struct spt_dumpset){ 0 };
 }
 
@@ -319,4 +320,20 @@ const struct spt_crate *spt_dumpset_find(const struct spt_dumpset *set, const ch
 		if (!strcmp(set->crates[i].name, name))
 			return &set->crates[i];
 	return NULL;
+}
+
+size_t spt_dumpset_pair(const struct spt_dumpset *base, const struct spt_dumpset *new_,
+			struct spt_crate_pair *pairs)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < base->ncrates || j < new_->ncrates) {
+		int d = i == base->ncrates ? 1 : j == new_->ncrates ? -1 :
+			strcmp(base->crates[i].name, new_->crates[j].name);
+		const struct spt_crate *b = d <= 0 ? &base->crates[i++] : NULL;
+		const struct spt_crate *nc = d >= 0 ? &new_->crates[j++] : NULL;
+
+		pairs[n++] = (struct spt_crate_pair){ b ? b->name : nc->name, b, nc };
+	}
+	return n;
 }

@@ -53,6 +53,17 @@ struct spt_dumpset_opts {
 int spt_dumpset_load(struct spt_dumpset *set, const char *path,
 		     const struct spt_dumpset_opts *opts);
 void spt_dumpset_free(struct spt_dumpset *set);
+/* A crate of either side of a diff or compare, with its namesake on the other. */
+struct spt_crate_pair {
+	const char *name;
+	const struct spt_crate *base, *new_;	/* NULL: not on that side */
+};
+
+/* Pair the crates of base and new_ by name, in name order (a merge of the
+ * sorted lists), into pairs[], which has room for base->ncrates +
+ * new_->ncrates. Returns the number of pairs. */
+size_t spt_dumpset_pair(const struct spt_dumpset *base, const struct spt_dumpset *new_,
+			struct spt_crate_pair *pairs);
 /* The crate of that name, or NULL. */
 const struct spt_crate *spt_dumpset_find(const struct spt_dumpset *set, const char *name);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "flame_svg.h"
+#include "escape.h"
 #include "fmt.h"
 
 #define IMAGE_WIDTH	1200.0

@@ -89,13 +89,13 @@ static struct spt_thread_span *span_of(struct spt_lanes *l, uint32_t thread)
 	struct spt_thread_span *v;
 	uint64_t idx;
 
-	if (spt_u64map_get(&l->index, thread, &idx))
+	if (sp_u64map_get(&l->index, thread, &idx))
 		return &l->spans[idx];
 	v = spt_grow(l->spans, l->n, &l->cap, sizeof(*v), 16);
 	if (!v)
 		return NULL;
 	l->spans = v;
-	if (spt_u64map_put(&l->index, thread, l->n))
+	if (sp_u64map_put(&l->index, thread, l->n))
 		return NULL;
 	l->spans[l->n] = (struct spt_thread_span){ .thread = thread, .first = UINT64_MAX };
 	return &l->spans[l->n++];
@@ -140,12 +140,12 @@ uint32_t spt_lane_of(const struct spt_lanes *l, uint32_t thread)
 {
 	uint64_t idx;
 
-	return spt_u64map_get(&l->index, thread, &idx) ? l->spans[idx].lane : thread;
+	return sp_u64map_get(&l->index, thread, &idx) ? l->spans[idx].lane : thread;
 }
 
 void spt_lanes_free(struct spt_lanes *l)
 {
 	free(l->spans);
-	spt_u64map_free(&l->index);
+	sp_u64map_free(&l->index);
 	*l = (struct spt_lanes){ 0 };
 }

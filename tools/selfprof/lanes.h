@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "selfprof.h"
-#include "u64map.h"
 
 struct spt_thread_span {
 	uint32_t thread;
@@ -22,7 +21,7 @@ struct spt_thread_span {
 struct spt_lanes {
 	struct spt_thread_span *spans;
 	size_t n, cap;
-	struct spt_u64map index;	/* thread id -> spans[] index */
+	struct sp_u64map index;	/* thread id -> spans[] index */
 };
 
 /*

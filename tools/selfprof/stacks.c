@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Folded stacks (spec 12.2): the same backward walk as the summary, over
- * intervals only, one nesting stack per thread. An interval adds its
- * duration to its stack's node and takes it from its parent's node; the
- * root gets each thread's span minus its top-level intervals (idle time).
+ * Folded stacks (spec 12.2): the same backward walk as the summary
+ * (sp_nesting), over intervals only. An interval adds its duration to its
+ * stack's node and takes it from its parent's node; the root gets each
+ * thread's span minus its top-level intervals (idle time).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +12,6 @@
 #include "cli.h"
 #include "profile.h"
 #include "stacks.h"
-
-struct open_interval {
-	uint64_t start, end;
-	uint32_t node;
-};
-
-struct thread_walk {
-	struct open_interval *stack;
-	size_t depth, cap;
-	uint64_t first_start;	/* min start over the thread's intervals */
-	uint64_t last_end;	/* end of its last interval in the file */
-	uint64_t top_level_ns;	/* Σ durations of intervals with no parent */
-};
-
-struct walk {
-	struct thread_walk *threads;
-	size_t nthreads, cap;
-	struct spt_u64map by_id;	/* thread id -> index */
-};
 
 static int add_node(struct spt_stacks *st, uint32_t parent, uint32_t label)
 {
@@ -54,99 +35,54 @@ static int64_t child_node(struct spt_stacks *st, uint32_t parent, uint32_t label
 {
 	uint64_t key = (uint64_t)parent << 32 | label, node;
 
-	if (spt_u64map_get(&st->children, key, &node))
+	if (sp_u64map_get(&st->children, key, &node))
 		return (int64_t)node;
 	node = st->n;
-	if (add_node(st, parent, label) || spt_u64map_put(&st->children, key, node))
+	if (add_node(st, parent, label) || sp_u64map_put(&st->children, key, node))
 		return -1;
 	return (int64_t)node;
 }
 
-static struct thread_walk *thread_of(struct walk *w, uint32_t tid, const struct sp_event *ev)
+/* The interval's duration goes to its node and is taken from its parent's. */
+static int add_interval(struct spt_stacks *st, struct sp_nesting *nest, const struct sp_event *ev)
 {
-	struct thread_walk *v;
-	uint64_t idx;
-
-	if (spt_u64map_get(&w->by_id, tid, &idx))
-		return &w->threads[idx];
-	v = spt_grow(w->threads, w->nthreads, &w->cap, sizeof(*v), 16);
-	if (!v)
-		return NULL;
-	w->threads = v;
-	if (spt_u64map_put(&w->by_id, tid, w->nthreads))
-		return NULL;
-	/* Met first in the backward walk: its end is the thread's last end. */
-	w->threads[w->nthreads] = (struct thread_walk){ .first_start = ev->start,
-							.last_end = ev->end };
-	return &w->threads[w->nthreads++];
-}
-
-static int push(struct thread_walk *t, const struct sp_event *ev, uint32_t node)
-{
-	struct open_interval *v = spt_grow(t->stack, t->depth, &t->cap, sizeof(*v), 32);
-
-	if (!v)
-		return -1;
-	t->stack = v;
-	t->stack[t->depth++] = (struct open_interval){ ev->start, ev->end, node };
-	return 0;
-}
-
-static int add_interval(struct spt_stacks *st, struct walk *w, const struct sp_event *ev)
-{
-	struct thread_walk *t = thread_of(w, ev->thread, ev);
-	uint64_t dur = ev->end - ev->start;
-	uint32_t parent = 0;
+	uint64_t dur = ev->end - ev->start, parent = 0;
+	int nested = sp_nesting_enter(nest, ev, 0, &parent);	/* its node is known below */
 	int64_t node;
 
-	if (!t)
+	if (nested < 0)
 		return -1;
-	if (ev->start < t->first_start)
-		t->first_start = ev->start;
-	while (t->depth && !(t->stack[t->depth - 1].start <= ev->start &&
-			     ev->end <= t->stack[t->depth - 1].end))
-		t->depth--;
-	if (t->depth) {
-		parent = t->stack[t->depth - 1].node;
+	if (nested)
 		st->nodes[parent].value -= (int64_t)dur;
-	} else {
-		t->top_level_ns += dur;
-	}
-	node = child_node(st, parent, sp_reader_label_of(st->r, ev->id));
+	node = child_node(st, (uint32_t)parent, sp_reader_label_of(st->r, ev->id));
 	if (node < 0)
 		return -1;
 	st->nodes[node].value += (int64_t)dur;
-	return push(t, ev, (uint32_t)node);
+	sp_nesting_retag(nest, (uint64_t)node);
+	return 0;
 }
 
-static void root_idle_time(struct spt_stacks *st, const struct walk *w)
+/* The root: each thread's span less its top-level intervals (idle time). */
+static void root_idle_time(struct spt_stacks *st, const struct sp_nesting *nest)
 {
 	int64_t idle = 0;
 
-	for (size_t i = 0; i < w->nthreads; i++) {
-		const struct thread_walk *t = &w->threads[i];
+	for (size_t i = 0; i < sp_nesting_num_threads(nest); i++) {
+		const struct sp_nesting_thread *t = sp_nesting_thread(nest, i);
 
-		idle += (int64_t)(t->last_end - t->first_start - t->top_level_ns);
+		idle += (int64_t)(t->last_end - t->min_start - t->top_level_ns);
 	}
 	st->nodes[0].value = idle;
 }
 
-static void free_walk(struct walk *w)
-{
-	for (size_t i = 0; i < w->nthreads; i++)
-		free(w->threads[i].stack);
-	free(w->threads);
-	spt_u64map_free(&w->by_id);
-}
-
-static int walk_events(struct spt_stacks *st, struct walk *w, const char *path)
+static int walk_events(struct spt_stacks *st, struct sp_nesting *nest, const char *path)
 {
 	struct sp_event ev;
 
 	for (uint64_t i = sp_reader_num_events(st->r); i-- > 0;) {
 		if (spt_read_event(st->r, i, &ev, path))
 			return SPT_EXIT_FAIL;
-		if (ev.type == SP_EVENT_INTERVAL && add_interval(st, w, &ev))
+		if (ev.type == SP_EVENT_INTERVAL && add_interval(st, nest, &ev))
 			return spt_out_of_memory(path);
 	}
 	return 0;
@@ -154,23 +90,25 @@ static int walk_events(struct spt_stacks *st, struct walk *w, const char *path)
 
 int spt_stacks_build(struct spt_stacks *st, struct sp_reader *r, const char *path)
 {
-	struct walk w = { 0 };
+	struct sp_nesting *nest = sp_nesting_new();
 	int rc;
 
 	*st = (struct spt_stacks){ .r = r };
-	if (add_node(st, SPT_NO_PARENT, 0))
+	if (!nest || add_node(st, SPT_NO_PARENT, 0)) {
+		sp_nesting_free(nest);
 		return spt_out_of_memory(path);
-	rc = walk_events(st, &w, path);
+	}
+	rc = walk_events(st, nest, path);
 	if (!rc)
-		root_idle_time(st, &w);
-	free_walk(&w);
+		root_idle_time(st, nest);
+	sp_nesting_free(nest);
 	return rc;
 }
 
 void spt_stacks_free(struct spt_stacks *st)
 {
 	free(st->nodes);
-	spt_u64map_free(&st->children);
+	sp_u64map_free(&st->children);
 	*st = (struct spt_stacks){ 0 };
 }
 

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "selfprof.h"
-#include "u64map.h"
 
 #define SPT_ROOT_LABEL "rustc"
 #define SPT_NO_PARENT UINT32_MAX
@@ -29,7 +28,7 @@ struct spt_stacks {
 	struct spt_stack_node *nodes;	/* parents come before their children */
 	size_t n, cap;
 	uint32_t max_depth;
-	struct spt_u64map children;	/* parent << 32 | label -> node */
+	struct sp_u64map children;	/* parent << 32 | label -> node */
 };
 
 /* Walk r's intervals backwards and fill st. 0, or SPT_EXIT_FAIL after a message. */

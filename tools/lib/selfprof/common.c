@@ -148,7 +148,7 @@ static int u64map_grow(struct sp_u64map *m)
 	return 0;
 }
 
-bool sp_u64map_get(const struct sp_u64map *m, uint64_t key, uint64_t *val)
+SP_EXPORT bool sp_u64map_get(const struct sp_u64map *m, uint64_t key, uint64_t *val)
 {
 	if (!m->cap)
 		return false;
@@ -162,7 +162,7 @@ bool sp_u64map_get(const struct sp_u64map *m, uint64_t key, uint64_t *val)
 	}
 }
 
-int sp_u64map_put(struct sp_u64map *m, uint64_t key, uint64_t val)
+SP_EXPORT int sp_u64map_put(struct sp_u64map *m, uint64_t key, uint64_t val)
 {
 	if ((m->n + 1) * 4 > m->cap * 3 && u64map_grow(m))
 		return SP_ENOMEM;
@@ -181,7 +181,7 @@ int sp_u64map_put(struct sp_u64map *m, uint64_t key, uint64_t val)
 	}
 }
 
-void sp_u64map_free(struct sp_u64map *m)
+SP_EXPORT void sp_u64map_free(struct sp_u64map *m)
 {
 	free(m->keys);
 	free(m->vals);

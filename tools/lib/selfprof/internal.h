@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "selfprof.h"
 
@@ -41,18 +42,6 @@ static inline uint64_t sp_get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 
 int sp_seterr(struct sp_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Open-addressing hash map from u64 keys to u64 values. */
-struct sp_u64map {
-	uint64_t *keys;
-	uint64_t *vals;
-	uint8_t *used;
-	size_t cap;	/* power of two, or 0 */
-	size_t n;
-};
-bool sp_u64map_get(const struct sp_u64map *m, uint64_t key, uint64_t *val);
-int sp_u64map_put(struct sp_u64map *m, uint64_t key, uint64_t val);
-void sp_u64map_free(struct sp_u64map *m);
-
 /* Hash map from byte strings to u64 values; keys are copied into an arena. */
 struct sp_strmap {
 	struct sp_strmap_slot { uint64_t hash; uint64_t key_off; uint32_t key_len; uint64_t val; } *slots;
@@ -70,6 +59,26 @@ static inline const char *sp_strmap_key(const struct sp_strmap *m, uint64_t key_
 }
 void sp_strmap_free(struct sp_strmap *m);
 
+/*
+ * Room for element n of arr, an array of *cap elements of size bytes: arr
+ * itself while n < *cap, else arr reallocated to twice the capacity (first
+ * when empty) with *cap updated. NULL on ENOMEM, arr then untouched.
+ */
+static inline void *sp_grow(void *arr, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *v;
+
+	if (n < *cap)
+		return arr;
+	if (want > SIZE_MAX / size)
+		return NULL;
+	v = realloc(arr, want * size);
+	if (v)
+		*cap = want;
+	return v;
+}
+
 /* A growable byte buffer. */
 struct sp_buf {
 	char *data;
@@ -82,5 +91,19 @@ void sp_buf_free(struct sp_buf *b);
 /* The label of an id text, as analyzeme splits it: length of the text before
  * the first \x1e, or -1 when analyzeme would call it a parse error. */
 long sp_label_len(const char *text, size_t len);
+
+/* The order of a summary's rows: self time descending, then label. */
+int sp_row_cmp(const void *a, const void *b);
+/* The order of a summary's artifacts: by label. */
+int sp_artifact_cmp(const void *a, const void *b);
+
+/*
+ * A summary in one block that sp_summary_free frees: nrows rows and nart
+ * artifacts (counts left at 0 to fill in), then text bytes for its strings,
+ * handed out by sp_summary_strdup. NULL on ENOMEM.
+ */
+struct sp_summary *sp_summary_alloc(size_t nrows, size_t nart, size_t text, char **textp);
+/* Copy s to *textp and advance it; returns the copy. */
+const char *sp_summary_strdup(char **textp, const char *s);
 
 #endif

@@ -13,6 +13,7 @@
 #ifndef SELFPROF_H
 #define SELFPROF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -268,6 +269,19 @@ int sp_summarize_file(const char *path, struct sp_summary **out, struct sp_error
 void sp_summary_free(struct sp_summary *s);
 /* Row for a label, or NULL. */
 const struct sp_row *sp_summary_find(const struct sp_summary *s, const char *label);
+/* The sum of self_ns over a summary's rows (since 1.1). */
+int64_t sp_summary_self_ns(const struct sp_summary *s);
+
+/*
+ * Sum several summaries label by label into a new one (since 1.1): several
+ * dumps of one crate, or all crates of a build. Rows, artifacts, totals,
+ * event and kind counts and thread counts are the sums of the parts'; rows
+ * are sorted as sp_summarize sorts them, artifacts by label; the version is
+ * the first part's; metadata is empty (counter "wall-time"). The result
+ * owns its strings: free it with sp_summary_free.
+ */
+int sp_summary_merge(struct sp_summary *const *parts, size_t nparts,
+		     struct sp_summary **out, struct sp_error *err);
 
 /* Diff of two summaries, per label over the union (measureme's summarize diff). */
 struct sp_diff_row {
@@ -293,6 +307,90 @@ struct sp_diff {
 int sp_diff_summaries(const struct sp_summary *base, const struct sp_summary *new_,
 		      struct sp_diff **out, struct sp_error *err);
 void sp_diff_free(struct sp_diff *d);
+
+/* ---------------------------------------------------------------- nesting */
+
+/*
+ * Which interval encloses which (since 1.1), as measureme's tools decide it:
+ * walk a profile's events backwards, last to first. rustc appends an
+ * interval when it ends, so a parent is met before its children, and the
+ * innermost interval of the same thread still open that contains an
+ * interval is its parent. sp_summarize takes self time from parents this
+ * way; folded stacks (flamegraphs) are built the same way.
+ */
+struct sp_nesting;
+
+/* What a walk saw of one thread's intervals. */
+struct sp_nesting_thread {
+	uint32_t thread;	/* the thread id of its events */
+	uint64_t min_start;	/* earliest start */
+	uint64_t max_end;	/* latest end */
+	uint64_t last_end;	/* end of the interval last in the file (entered first) */
+	uint64_t top_level_ns;	/* sum of the durations of intervals with no parent */
+};
+
+/* A new, empty walk; NULL on ENOMEM. */
+struct sp_nesting *sp_nesting_new(void);
+/*
+ * Enter the next interval of the backward walk (ev->type must be
+ * SP_EVENT_INTERVAL): the open intervals of its thread that do not contain
+ * it are closed, and ev stays open with the caller's tag (a label number,
+ * a node number...) for its children to find. Returns 1 with *parent_tag
+ * set to the tag of the innermost open interval that contains ev, 0 when
+ * ev is top-level, or SP_ENOMEM.
+ */
+int sp_nesting_enter(struct sp_nesting *n, const struct sp_event *ev, uint64_t tag,
+		     uint64_t *parent_tag);
+/* Give the interval just entered another tag: for tags that depend on the
+ * parent's, such as a node in a tree of stacks. */
+void sp_nesting_retag(struct sp_nesting *n, uint64_t tag);
+/* The threads met so far, numbered from 0 in the order they were met. */
+size_t sp_nesting_num_threads(const struct sp_nesting *n);
+const struct sp_nesting_thread *sp_nesting_thread(const struct sp_nesting *n, size_t i);
+void sp_nesting_free(struct sp_nesting *n);
+
+/* ---------------------------------------------------------------- text */
+
+/* Length of the valid UTF-8 sequence at s (1 to 4 bytes), or 0 when s[0..len)
+ * does not start with one: a stray or cut-short byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF (since 1.1). len must be > 0. */
+size_t sp_utf8_char_len(const char *s, size_t len);
+
+/* sp_json_escape flags. */
+#define SP_JSON_SHORT_ESCAPES	1u	/* \n \t \r rather than \u000a \u0009 \u000d */
+#define SP_JSON_HTML_SAFE	2u	/* '<' as \u003c: the text cannot end a <script> */
+
+/*
+ * s[0..len) as the inside of a JSON string literal (no quotes), as
+ * snprintf does: at most size bytes with a NUL are written to buf, and the
+ * full length (NUL not included) is returned, so a return >= size means
+ * the text was cut. '"' and '\' are escaped, control characters written
+ * as \u00XX (see flags), and each byte that does not start a valid UTF-8
+ * sequence becomes U+FFFD, so that the result is always valid JSON (since 1.1).
+ */
+size_t sp_json_escape(char *buf, size_t size, const char *s, size_t len, unsigned flags);
+
+/* ---------------------------------------------------------------- u64 map */
+
+/*
+ * An open-addressing hash map from u64 keys to u64 values (since 1.1): the
+ * reader's caches use it, and so can tools that key state by thread or
+ * string id. Zero-initialise it; no iteration order is defined.
+ */
+struct sp_u64map {
+	uint64_t *keys;
+	uint64_t *vals;
+	uint8_t *used;
+	size_t cap;	/* 0 or a power of two */
+	size_t n;	/* entries */
+};
+/* true and *val set when key is present. */
+bool sp_u64map_get(const struct sp_u64map *m, uint64_t key, uint64_t *val);
+/* Insert or overwrite: 0 or SP_ENOMEM. */
+int sp_u64map_put(struct sp_u64map *m, uint64_t key, uint64_t val);
+void sp_u64map_free(struct sp_u64map *m);
+
+/* ---------------------------------------------------------------- crates */
 
 /* The crate name a dump file belongs to: its file name up to "-<digits>"
  * before the extension (rustc's {crate}-{pid:07}.mm_profdata); else the stem.

@@ -401,26 +401,16 @@ static int buf_puts(struct sp_buf *b, const char *s)
 	return sp_buf_append(b, s, strlen(s));
 }
 
-/* Strict JSON string escaping (rustc's escape_default is not JSON). */
+/* Strict JSON (rustc's escape_default is not JSON), appended to b. */
 static int json_escape(struct sp_buf *b, const char *s)
 {
-	int rc = 0;
+	size_t len = strlen(s), n = sp_json_escape(NULL, 0, s, len, 0);
 
-	for (; *s && !rc; s++) {
-		unsigned char c = *s;
-		char esc[8];
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\', esc[1] = c, esc[2] = 0;
-			rc = sp_buf_append(b, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			rc = sp_buf_append(b, esc, 6);
-		} else {
-			rc = sp_buf_append(b, s, 1);
-		}
-	}
-	return rc;
+	if (sp_buf_reserve(b, n + 1))
+		return SP_ENOMEM;
+	sp_json_escape(b->data + b->len, n + 1, s, len, 0);
+	b->len += n;
+	return 0;
 }
 
 SP_EXPORT int sp_writer_metadata(struct sp_writer *w, const struct sp_metadata *meta,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "fmt.h"
 #include "summary_table.h"
 #include "table.h"
@@ -172,7 +173,7 @@ static void print_artifact_table(FILE *out, const struct sp_summary *s)
 	spt_table_free(t);
 }
 
-void summary_print_table(FILE *out, const struct sp_summary *s, size_t top_n,
+void spt_print_summary(FILE *out, const struct sp_summary *s, size_t top_n,
 			 double percent_above)
 {
 	const struct sp_row **picked = calloc(s->nrows ? s->nrows : 1, sizeof(*picked));

@@ -20,7 +20,7 @@
  * account for ..." line (< 0 = no filter). Write errors are left in out's
  * error flag for the caller to check.
  */
-void summary_print_table(FILE *out, const struct sp_summary *s, size_t top_n,
+void spt_print_summary(FILE *out, const struct sp_summary *s, size_t top_n,
 			 double percent_above);
 
 #endif

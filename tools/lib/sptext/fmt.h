@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Text formatting shared by the selfprof subcommands: Rust Duration debug
- * text (what measureme's tools print), escaping for TSV, JSON and XML.
- * Symbols carry the spt_ prefix because these objects also link into the
- * tracer program.
+ * Numbers as measureme's tools print them: Rust's Debug text of a
+ * Duration, Rust's f64 formatting; and the width of UTF-8 text in columns.
  */
 #ifndef SPT_FMT_H
 #define SPT_FMT_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* Big enough for any duration text below, sign included. */
 #define SPT_DURATION_BUF 48
@@ -37,24 +34,5 @@ void spt_fmt_f64(char *buf, size_t size, double v, int decimals, int plus);
 
 /* Number of terminal columns of UTF-8 text (one per code point). */
 size_t spt_display_width(const char *s, size_t len);
-
-/* Write s[0..len) escaped as mmcheck.py does: \\ \t \n \r and other
- * control characters (and DEL) as \xNN. */
-void spt_put_tsv(FILE *out, const char *s, size_t len);
-
-/* A malloc'ed copy of s escaped as spt_put_tsv does (NULL on ENOMEM): table
- * cells stay on one line whatever a label holds. */
-char *spt_escaped(const char *s);
-
-/* Write s[0..len) as a JSON string literal (quotes included); invalid
- * UTF-8 becomes U+FFFD so the output is always valid JSON. */
-void spt_put_json_string(FILE *out, const char *s, size_t len);
-
-/* Write s[0..len) as XML character data (&<>"' escaped, control
- * characters and invalid UTF-8 dropped/replaced, as XML 1.0 demands). */
-void spt_put_xml(FILE *out, const char *s, size_t len);
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-size_t spt_utf8_seq_len(const unsigned char *s, size_t avail);
 
 #endif
