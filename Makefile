@@ -191,7 +191,7 @@ FUZZ_ELF_SRC := user/elfsyms.c user/demangle.c user/probes.c
 $(BUILD)/tests/fuzz_elfsyms: tests/fuzz/fuzz_elfsyms.c $(FUZZ_ELF_SRC) $(FUZZ_ELF_SRC:.c=.h)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
-		-Itools/lib/selfprof -Iuser -o $@ $(filter %.c,$^) -lelf -liberty -lz
+		-Itools/lib/selfprof -Iuser -Ibpf -o $@ $(filter %.c,$^) -lelf -liberty -lz
 
 deps:
 	@tests/deps.sh

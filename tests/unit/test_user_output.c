@@ -14,6 +14,7 @@
 #include "child.h"
 #include "output.h"
 #include "probes.h"
+#include "labels.h"
 #include "procs.h"
 #include "selfprof.h"
 
@@ -336,12 +337,13 @@ TEST(procs_final_metadata_has_totals)
 {
 	static struct rec_exec ex = { .type = REC_EXEC, .pid = 4242, .time = 1000 };
 	struct probe_point pt = { .label = "typeck", .kind = SP_KIND_QUERY };
-	struct probe_set set = { .points = &pt, .n = 1 };
+	const char *label_v[] = { pt.label };
+	struct label_table labels = { .v = label_v, .n = 1, .cap = 1 };
 	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_QUERY,
 				   .pid = 4242, .tid = 4242, .start = 2000, .end = 3000 };
 	const char *f = t_tmp("procs.mm_profdata");
 	struct output_spec out;
-	struct procs_opts po = { .set = &set, .out = &out, .uid = geteuid(), .gid = getegid(),
+	struct procs_opts po = { .labels = &labels, .out = &out, .uid = geteuid(), .gid = getegid(),
 				 .extra_json = "\"tool\": \"t\"", .stats = fake_stats };
 	struct procs ps;
 	uint64_t n;
@@ -380,12 +382,13 @@ TEST(procs_exit_code_and_still_running)
 {
 	static struct rec_exec ex = { .type = REC_EXEC, .pid = 77, .time = 10 };
 	struct probe_point pt = { .label = "a", .kind = SP_KIND_GENERIC_ACTIVITY };
-	struct probe_set set = { .points = &pt, .n = 1 };
+	const char *label_v[] = { pt.label };
+	struct label_table labels = { .v = label_v, .n = 1, .cap = 1 };
 	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_GENERIC_ACTIVITY,
 				   .pid = 77, .tid = 78, .start = 20, .end = 30 };
 	const char *dir = t_tmp("procs-dir/");
 	struct output_spec out;
-	struct procs_opts po = { .set = &set, .out = &out, .uid = geteuid(), .gid = getegid(),
+	struct procs_opts po = { .labels = &labels, .out = &out, .uid = geteuid(), .gid = getegid(),
 				 .extra_json = "" };
 	struct procs ps;
 	uint64_t n;
@@ -422,13 +425,14 @@ TEST(procs_dump_deleted_while_tracing_is_a_failure)
 {
 	static struct rec_exec ex = { .type = REC_EXEC, .pid = 91, .time = 10 };
 	struct probe_point pt = { .label = "a", .kind = SP_KIND_QUERY };
-	struct probe_set set = { .points = &pt, .n = 1 };
+	const char *label_v[] = { pt.label };
+	struct label_table labels = { .v = label_v, .n = 1, .cap = 1 };
 	struct rec_interval iv = { .type = REC_INTERVAL, .kind = SP_KIND_QUERY,
 				   .pid = 91, .tid = 91, .start = 20, .end = 30 };
 	const char *dir = t_tmp("deleted-dir/");
 	struct invoker inv = { 0 };
 	struct output_spec out;
-	struct procs_opts po = { .set = &set, .out = &out, .extra_json = "" };
+	struct procs_opts po = { .labels = &labels, .out = &out, .extra_json = "" };
 	struct procs ps;
 	char err[256];
 
