@@ -256,6 +256,80 @@ sigint_mid_compile() { # selfprof-bpf options...
 	done
 }
 
+# A constant whose evaluation takes hours: rustc's Ctrl-C handler only sets
+# a flag (and exits 100 ms later); the const evaluator sees it, fails with
+# "compilation was interrupted" and rustc raises its fatal error by
+# unwinding through the probed query frames. Exit 1 without tracing; an
+# abort (134, "failed to initiate panic") if the tracer's return probes
+# are in the way.
+write_spin() {
+	cat > spin.rs <<'RS'
+#![allow(long_running_const_eval)]
+const SPIN: u64 = {
+    let mut i = 0u64;
+    let mut x = 0u64;
+    while i < 1_000_000_000_000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+        i += 1;
+    }
+    x
+};
+fn main() {
+    println!("{}", SPIN);
+}
+RS
+}
+
+# Start CMD... in the background, wait until FILE exists and one more
+# second (the evaluation is running), send SIGINT; status and log kept in
+# SPIN_STATUS and spin.log.
+interrupt_spin() { # file cmd...
+	local file=$1 pid i
+	shift
+	rm -f "$file"
+	"$@" > spin.log 2>&1 &
+	pid=$!
+	for i in $(seq 1000); do
+		[ -e "$file" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	sleep 1
+	kill -INT "$pid"
+	SPIN_STATUS=0
+	wait "$pid" || SPIN_STATUS=$?
+	cat spin.log
+}
+
+sigint_const_eval() { # selfprof-bpf options...
+	write_spin
+	# untraced: rustc writes spin.bin only at the end; wait a fixed time
+	rustc spin.rs -o spin.bin > plain.log 2>&1 &
+	pid=$!
+	sleep 2
+	kill -INT "$pid"
+	want=0
+	wait "$pid" || want=$?
+	cat plain.log
+	[ "$want" -eq 1 ]
+	grep -q "compilation was interrupted" plain.log
+	interrupt_spin spin.mm_profdata "$SELFPROF_BPF" --summary=none "$@" -o spin.mm_profdata -- \
+		rustc spin.rs -o spin.bin
+	[ "$SPIN_STATUS" -eq "$want" ]
+	grep -q "compilation was interrupted" spin.log
+	run ! grep -q "failed to initiate panic" spin.log
+	grep -q "wrote spin.mm_profdata" spin.log
+	"$SELFPROF" summarize spin.mm_profdata > /dev/null
+}
+
+@test "SIGINT during const evaluation: rustc's interrupted error and exit 1, no abort" {
+	sigint_const_eval
+}
+
+@test "--returns=uret: SIGINT during const evaluation: exit 1, no abort" {
+	sigint_const_eval --returns=uret
+}
+
 @test "SIGINT mid-compile: forwarded, dump still valid" {
 	sigint_mid_compile
 }
