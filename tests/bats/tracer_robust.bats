@@ -182,13 +182,19 @@ wait_dump() { # dir tpid
 			!/^#/ && $2 == "GenericActivity" { c[$3]++ }
 			END { for (k in c) print k "\t" c[k] }' | sort > $d.all.txt
 	done
-	# The passes we probe (verified ones only) are the labels of ours;
-	# each one's count equals rustc's own, whatever the release.
-	cut -f1 ours.all.txt > probed.txt
+	# The passes the tracer probes (verified ones), from its probe list:
+	# each one's count equals rustc's own (0 for both if it did not run),
+	# whatever the release.
+	"$SELFPROF_BPF" --list-probes | awk -F'\t' '$2 == "GenericActivity" { print $3 }' |
+		sort -u > probed.txt
 	cat probed.txt
-	[ "$(wc -l < probed.txt)" -ge 4 ]
-	awk -F'\t' 'NR == FNR { want[$1] = 1; next } ($1 in want)' probed.txt own.all.txt > own.txt
-	diff own.txt ours.all.txt
+	for d in own ours; do
+		awk -F'\t' 'NR == FNR { c[$1] = $2; next } { print $1 "\t" c[$1] + 0 }' \
+			$d.all.txt probed.txt > $d.txt
+	done
+	diff own.txt ours.txt
+	# most of them ran here
+	[ "$(grep -vc '	0$' own.txt)" -ge 4 ]
 	# 1.95: these 17, each of which rustc's own profile has
 	if [[ "$(rustc --version)" == "rustc 1.95."* ]]; then
 		labels='generate_crate_metadata codegen_crate codegen_module LLVM_module_optimize
@@ -197,6 +203,7 @@ wait_dump() { # dir tpid
 			parse_crate cgu_partitioning cgu_partitioning_place_items
 			assert_symbols_are_distinct privacy_checking_modules'
 		diff <(printf '%s\n' $labels | sort) probed.txt
+		[ -z "$(grep '	0$' own.txt)" ]
 	fi
 }
 
