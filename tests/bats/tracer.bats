@@ -280,21 +280,28 @@ fn main() {
 RS
 }
 
-# Start CMD... in the background, wait until FILE exists and one more
-# second (the evaluation is running), send SIGINT; status and log kept in
-# SPIN_STATUS and spin.log.
-interrupt_spin() { # file cmd...
-	local file=$1 pid i
-	shift
-	rm -f "$file"
+# Start CMD... (rustc, or a tracer whose child is rustc) in the background,
+# wait until rustc has used half a second of CPU time (the front end of
+# spin.rs needs far less: the evaluation is running, however loaded the
+# machine), send SIGINT to CMD; status and output in SPIN_STATUS, spin.log.
+interrupt_spin() { # cmd...
+	local pid rpid= i ticks=0
 	"$@" > spin.log 2>&1 &
 	pid=$!
-	for i in $(seq 1000); do
-		[ -e "$file" ] && break
+	for i in $(seq 3000); do
+		if [ -z "$rpid" ]; then
+			if [ "$(cat /proc/$pid/comm 2>/dev/null)" = rustc ]; then rpid=$pid
+			else rpid=$(pgrep -x -P "$pid" rustc || true); fi
+		fi
+		# (the tracer's own `rustc --print sysroot` comes and goes first)
+		if [ -n "$rpid" ] && ! ticks=$(awk '{ print $14 + $15 }' /proc/$rpid/stat 2>/dev/null); then
+			rpid= ticks=0
+		fi
+		[ "$ticks" -ge 50 ] && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.01
 	done
-	sleep 1
+	echo "rustc $rpid: $ticks ticks of CPU time"
 	kill -INT "$pid"
 	SPIN_STATUS=0
 	wait "$pid" || SPIN_STATUS=$?
@@ -303,17 +310,11 @@ interrupt_spin() { # file cmd...
 
 sigint_const_eval() { # selfprof-bpf options...
 	write_spin
-	# untraced: rustc writes spin.bin only at the end; wait a fixed time
-	rustc spin.rs -o spin.bin > plain.log 2>&1 &
-	pid=$!
-	sleep 2
-	kill -INT "$pid"
-	want=0
-	wait "$pid" || want=$?
-	cat plain.log
+	interrupt_spin rustc spin.rs -o spin.bin
+	want=$SPIN_STATUS
 	[ "$want" -eq 1 ]
-	grep -q "compilation was interrupted" plain.log
-	interrupt_spin spin.mm_profdata "$SELFPROF_BPF" --summary=none "$@" -o spin.mm_profdata -- \
+	grep -q "compilation was interrupted" spin.log
+	interrupt_spin "$SELFPROF_BPF" --summary=none "$@" -o spin.mm_profdata -- \
 		rustc spin.rs -o spin.bin
 	[ "$SPIN_STATUS" -eq "$want" ]
 	grep -q "compilation was interrupted" spin.log
