@@ -5,6 +5,10 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+# One known locale whatever the caller's: UTF-8 text (µs, →) in outputs and
+# patterns means the same bytes everywhere. C.UTF-8 exists on Debian.
+export LC_ALL=C.UTF-8
+unset LANGUAGE
 export BUILD SELFPROF_ROOT=$PWD
 export SELFPROF="$PWD/$BUILD/bin/selfprof" SELFPROF_BPF="$PWD/$BUILD/bin/selfprof-bpf"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -13,13 +17,32 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 passed=0 failed=0 skipped=0
 
-count_tap() { # file -> adds to totals, prints failures
-	local p f s
-	p=$(grep -cE '^ok ' "$1" | tr -d ' ')
-	s=$(grep -cE '^ok .*# ?skip' "$1" | tr -d ' ')
-	f=$(grep -cE '^not ok ' "$1" | tr -d ' ')
+# TAP from the unit harness (tests/unit/test.h) and from bats: "ok N name",
+# "ok N name # skip reason" (SKIP in any case), "not ok N name".
+count_tap() { # file rc -> adds to totals, prints failures
+	local p f s plan seen
+	p=$(grep -cE '^ok [0-9]+' "$1")
+	s=$(grep -ciE '^ok [0-9]+.* # ?skip\b' "$1")
+	f=$(grep -cE '^not ok [0-9]+' "$1")
 	passed=$((passed + p - s)) skipped=$((skipped + s)) failed=$((failed + f))
 	grep -E -A15 '^not ok ' "$1" | sed 's/^/    /'
+	# Tests the plan announced but that never reported (a crash, a
+	# timeout) are failures too; so is a non-zero exit with no "not ok".
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$1" | head -1)
+	seen=$((p + f))
+	if [ -n "$plan" ] && [ "$seen" -lt "$plan" ]; then
+		failed=$((failed + plan - seen))
+		echo "    $(basename "$1" .tap): $((plan - seen)) of $plan tests never reported (exit $2):"
+		tail -20 "$1" | sed 's/^/    /'
+	elif [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		failed=$((failed + 1))
+		echo "    $(basename "$1" .tap) exited $2 with no failed test:"
+		tail -20 "$1" | sed 's/^/    /'
+	fi
+}
+
+summary() { # file kind name
+	echo "$2 $3: $(grep -cE '^ok [0-9]+' "$1") ok ($(grep -ciE '^ok [0-9]+.* # ?skip\b' "$1") skipped), $(grep -cE '^not ok [0-9]+' "$1") not ok"
 }
 
 for t in "$BUILD"/tests/test_*; do
@@ -27,20 +50,17 @@ for t in "$BUILD"/tests/test_*; do
 	name=$(basename "$t")
 	TMPDIR="$out" timeout 600 "$t" > "$out/$name.tap" 2>&1
 	rc=$?
-	count_tap "$out/$name.tap"
-	echo "unit $name: $(grep -cE '^ok ' "$out/$name.tap") ok, $(grep -cE '^not ok ' "$out/$name.tap") not ok"
-	# A crash (sanitizer report, signal) with no "not ok" line still fails.
-	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$out/$name.tap"; then
-		failed=$((failed + 1)); echo "    $name exited $rc:"; tail -20 "$out/$name.tap" | sed 's/^/    /'
-	fi
+	summary "$out/$name.tap" unit "$name"
+	count_tap "$out/$name.tap" "$rc"	# a crash (sanitizer, signal) fails
 done
 
 for b in tests/bats/*.bats; do
 	[ -e "$b" ] || continue
 	name=$(basename "$b" .bats)
 	TMPDIR="$out" timeout 1800 bats --tap "$b" > "$out/$name.tap" 2>&1
-	count_tap "$out/$name.tap"
-	echo "bats $name: $(grep -cE '^ok ' "$out/$name.tap") ok, $(grep -cE '^not ok ' "$out/$name.tap") not ok"
+	rc=$?
+	summary "$out/$name.tap" bats "$name"
+	count_tap "$out/$name.tap" "$rc"
 done
 
 if [ "$skipped" -gt 0 ]; then

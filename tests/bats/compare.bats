@@ -79,6 +79,7 @@ check() {
 	run "$SELFPROF" compare -k "$BATS_TEST_TMPDIR/broken" "$BATS_TEST_TMPDIR/broken" -o "$BATS_TEST_TMPDIR/k.json" --json
 	assert_success
 	run jq -r '(.warnings | length), (.crates | map(.crate) | join(","))' "$BATS_TEST_TMPDIR/k.json"
+	assert_success
 	assert_output $'2\ntiny'
 }
 
@@ -101,9 +102,11 @@ check() {
 	assert_success
 	echo "$output" > "$BATS_TEST_TMPDIR/same.json"
 	run jq -r '[.crates[].queries[].delta[]] | map(select(. != 0)) | length' "$BATS_TEST_TMPDIR/same.json"
+	assert_success
 	assert_output 0
 	# The crate of a file outside a build directory is its file name's stem.
 	run jq -r '.crates[0].crate, .crates[0].in, (.crates[0].queries | length)' "$BATS_TEST_TMPDIR/same.json"
+	assert_success
 	assert_line --index 0 geom-incr2
 	assert_line --index 1 both
 	[ "${lines[2]}" -gt 100 ]
@@ -114,12 +117,15 @@ check() {
 	"$SELFPROF" compare "$a" "$b" --json -o "$BATS_TEST_TMPDIR/c.json"
 	"$SELFPROF" diff --json "$a" "$b" > "$BATS_TEST_TMPDIR/d.json"
 	run jq -r '.crates | length, .[0].crate, .[0].in' "$BATS_TEST_TMPDIR/c.json"
-	assert_output $'1\ngeom-incr2 \u2192 geom-threads8\nboth'
+	assert_success
+	# the arrow as UTF-8 bytes: $'\u2192' depends on the caller's locale
+	assert_output $'1\ngeom-incr2 \xe2\x86\x92 geom-threads8\nboth'
 	run jq -r --slurpfile d "$BATS_TEST_TMPDIR/d.json" '
 		[.crates[].queries[] | {(.label): .delta}] | add as $q
 		| [$d[0].rows[] | select($q[.label].self_ns != .self_delta_ns or $q[.label].blocked_ns != .blocked_delta_ns
 			or $q[.label].incr_load_ns != .incr_load_delta_ns or $q[.label].count != .count_delta)] | length' \
 		"$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_output 0
 }
 
@@ -133,9 +139,11 @@ check() {
 	assert_output --regexp '^ok: [0-9]+ crates, [0-9]+ label deltas'
 	# Every workspace crate is there, in both runs.
 	run jq -r '[.crates[] | select(.in == "both") | .crate] | join(",")' "$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_output --partial "app,geo,render,shapes"
 	run jq -r '.base.name, .new.name, .base.dumps, .new.dumps' "$BATS_TEST_TMPDIR/c.json"
 	# cargo's ___ target-info probe dumps are not counted (no crate)
+	assert_success
 	assert_output $'debug\nrelease\n'"$(ls "$RUNS/debug" | grep -vc '^___-')"$'\n'"$(ls "$RUNS/release" | grep -vc '^___-')"
 }
 
@@ -144,6 +152,7 @@ check() {
 	"$SELFPROF" compare "$RUNS/debug" "$RUNS/release" --json -o "$BATS_TEST_TMPDIR/c.json"
 	run jq -r '.crates[] | select(.crate == "app") | .summed, (.base.dumps | length), (.new.dumps | length)' \
 		"$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_output $'true\n2\n2'
 	# The sum of the two dumps' summaries, label by label, is what compare reports.
 	local want got
@@ -174,6 +183,7 @@ check() {
 	"$SELFPROF" compare "$BATS_TEST_TMPDIR/base" "$BATS_TEST_TMPDIR/new" --json -o "$BATS_TEST_TMPDIR/c.json"
 	run jq -r '.crates[] | select(.crate == "render" or .crate == "shapes") | "\(.crate) \(.in) \(.self_change_pct)"' \
 		"$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_line "render new null"
 	assert_line "shapes base -100"
 	run check "$SELFPROF" "$BATS_TEST_TMPDIR/base" "$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/c.json"
@@ -203,6 +213,7 @@ check() {
 	assert_failure
 	# Without -o the page goes to standard output.
 	run bash -c '"$SELFPROF" compare "$RUNS/debug" "$RUNS/release" | head -c 15'
+	assert_success
 	assert_output "<!DOCTYPE html>"
 }
 
@@ -229,5 +240,6 @@ check() {
 	run check "$SELFPROF" "$t/debug" "$t/release" "$t/c.json"
 	assert_success
 	run jq -r '[.crates[] | select(.in == "both") | .crate] | join(",")' "$t/c.json"
+	assert_success
 	assert_output --partial "geo"
 }

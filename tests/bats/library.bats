@@ -23,6 +23,7 @@ setup_file() {
 
 @test "the shared library has a versioned SONAME" {
 	run readelf -d "$DEST/usr/lib/libselfprof.so"
+	assert_success
 	assert_output --partial 'Library soname: [libselfprof.so.1]'
 }
 

@@ -72,8 +72,9 @@ load tools_helper
 	# <unknown> (virtual ids rustc never mapped) exists only in NEW: +inf
 	assert_line --regexp '^<unknown>	[0-9]+	inf	'
 	run "$SELFPROF" diff "$b" "$n"
+	assert_success
 	assert_line --regexp '^\| run_linker +\| -[0-9.]+ms +\| -100\.00% +\|'
-	assert_line --regexp '^\| <unknown> +\| \+[0-9.]+.s +\| \+inf% +\|'
+	assert_line --regexp '^\| <unknown> +\| \+[0-9.]+(ns|µs|ms|s) +\| \+inf% +\|'
 	assert_line --regexp '^Total cpu time: -[0-9.]+ms$'
 	assert_line --regexp '^\| Item +\| Artifact Size Change \|$'
 }

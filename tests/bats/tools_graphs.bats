@@ -42,10 +42,12 @@ assert len({x["tid"] for x in d if x["ph"] == "X"}) == 3
 	long=$("$SELFPROF" dump "$DATA/hello-1.95-args.mm_profdata" | awk -F'\t' '!/^#/ && $6 != "" && $6 - $5 >= 1000000' | wc -l)
 	"$SELFPROF" crox --minimum-duration 1000 "$DATA/hello-1.95-args.mm_profdata" > "$BATS_TEST_TMPDIR/m.json"
 	run python3 -c 'import json,sys; print(sum(e["ph"] == "X" for e in json.load(open(sys.argv[1]))))' "$BATS_TEST_TMPDIR/m.json"
+	assert_success
 	assert_output "$long"
 	[ "$long" -lt "$all" ]
 	"$SELFPROF" crox "$DATA/tiny-all.mm_profdata" "$DATA/geom-incr2.mm_profdata" > "$BATS_TEST_TMPDIR/two.json"
 	run python3 -c 'import json,sys; print(len({e["pid"] for e in json.load(open(sys.argv[1]))}))' "$BATS_TEST_TMPDIR/two.json"
+	assert_success
 	assert_output 2
 }
 
@@ -62,6 +64,7 @@ assert len({x["tid"] for x in d if x["ph"] == "X"}) == 3
 	run python3 -c '
 import json, sys
 print(sorted({e["tid"] for e in json.load(open(sys.argv[1])) if e["ph"] == "X"}))' "$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_output "[0, 1, 2]"
 	# geom-threads8: 13 takes over the lane of 8 (the first to end), 14 that of 6
 	"$SELFPROF" crox "$DATA/geom-threads8.mm_profdata" > "$BATS_TEST_TMPDIR/p.json"
@@ -71,6 +74,7 @@ import json, sys
 p, c = (json.load(open(f)) for f in sys.argv[1:3])
 print(sorted({(a["tid"], b["tid"]) for a, b in zip(p, c) if a["ph"] == "X"}))
 ' "$BATS_TEST_TMPDIR/p.json" "$BATS_TEST_TMPDIR/c.json"
+	assert_success
 	assert_output "[(4, 0), (5, 5), (6, 4), (7, 6), (8, 7), (9, 2), (10, 1), (11, 3), (13, 7), (14, 4)]"
 	for v in $VECTORS; do
 		"$SELFPROF" crox "$DATA/$v.mm_profdata" > "$BATS_TEST_TMPDIR/$v.json"
@@ -114,6 +118,7 @@ assert long == [e for e in d if e["ph"] != "X" or e["dur"] >= 1000]
 pids = list(dict.fromkeys(e["pid"] for e in d))
 print([len({e["tid"] for e in d if e["ph"] == "X" and e["pid"] == p}) for p in pids], len(pids))
 ' "$BATS_TEST_TMPDIR/two.json" "$BATS_TEST_TMPDIR/long.json"
+	assert_success
 	assert_output "[8, 3] 2"
 }
 

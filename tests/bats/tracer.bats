@@ -12,7 +12,9 @@ setup() {
 
 teardown() {
 	cd /
-	[ -n "${W:-}" ] && rm -rf "$W"
+	# status 0 also after a skip in setup (W unset): a failing teardown
+	# turns a skipped test into a failed one
+	if [ -n "${W:-}" ]; then rm -rf "$W"; fi
 }
 
 # Query events per label: "label<TAB>count", sorted.
@@ -37,7 +39,11 @@ compare_counts() { # source file, extra rustc args...
 	[ -s own.txt ]
 	diff own.txt ours.txt
 	# properly nested after the probe-cost correction: no negative self time
-	! "$SELFPROF" summarize --tsv ours/*.mm_profdata | awk -F'\t' '!/^#/ && $2 < 0' | grep .
+	run "$SELFPROF" summarize --tsv ours/*.mm_profdata
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -vc '^#')" -gt 10 ]
+	negative=$(echo "$output" | awk -F'\t' '!/^#/ && $2 < 0')
+	[ -z "$negative" ]
 }
 
 @test "hello.rs: every query's count equals rustc's own profile" {
@@ -126,7 +132,8 @@ check_failing_cases() { # selfprof-bpf options...
 		echo "$f: untraced $want, traced $got"
 		[ "$want" -ne 0 ]
 		[ "$got" -eq "$want" ]
-		! grep -q "failed to initiate panic" "$f.log"
+		# (run ! fails the test; a bare `! grep` mid-test never does)
+		run ! grep -q "failed to initiate panic" "$f.log"
 		"$SELFPROF" summarize "$f.mm_profdata" > /dev/null
 	done
 }
@@ -221,9 +228,13 @@ sigint_mid_compile() { # selfprof-bpf options...
 	kill -INT "$pid"
 	status=0
 	wait "$pid" || status=$?
+	cat err.txt
 	[ "$status" -ne 0 ]
+	# rustc's own handling of Ctrl-C, not an abort (134, "failed to
+	# initiate panic") of a stack that cannot be unwound
+	[ "$status" -ne 134 ]
 	grep -q "wrote int.mm_profdata" err.txt
-	! grep -q "failed to initiate panic" err.txt
+	run ! grep -q "failed to initiate panic" err.txt
 	"$SELFPROF" summarize int.mm_profdata > /dev/null
 }
 
@@ -243,6 +254,81 @@ sigint_mid_compile() { # selfprof-bpf options...
 	for f in dumps/*.mm_profdata; do
 		"$SELFPROF" summarize "$f" > /dev/null
 	done
+}
+
+# A constant whose evaluation takes hours: rustc's Ctrl-C handler only sets
+# a flag (and exits 100 ms later); the const evaluator sees it, fails with
+# "compilation was interrupted" and rustc raises its fatal error by
+# unwinding through the probed query frames. Exit 1 without tracing; an
+# abort (134, "failed to initiate panic") if the tracer's return probes
+# are in the way.
+write_spin() {
+	cat > spin.rs <<'RS'
+#![allow(long_running_const_eval)]
+const SPIN: u64 = {
+    let mut i = 0u64;
+    let mut x = 0u64;
+    while i < 1_000_000_000_000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+        i += 1;
+    }
+    x
+};
+fn main() {
+    println!("{}", SPIN);
+}
+RS
+}
+
+# Start CMD... (rustc, or a tracer whose child is rustc) in the background,
+# wait until rustc has used half a second of CPU time (the front end of
+# spin.rs needs far less: the evaluation is running, however loaded the
+# machine), send SIGINT to CMD; status and output in SPIN_STATUS, spin.log.
+interrupt_spin() { # cmd...
+	local pid rpid= i ticks=0
+	"$@" > spin.log 2>&1 &
+	pid=$!
+	for i in $(seq 3000); do
+		if [ -z "$rpid" ]; then
+			if [ "$(cat /proc/$pid/comm 2>/dev/null)" = rustc ]; then rpid=$pid
+			else rpid=$(pgrep -x -P "$pid" rustc || true); fi
+		fi
+		# (the tracer's own `rustc --print sysroot` comes and goes first)
+		if [ -n "$rpid" ] && ! ticks=$(awk '{ print $14 + $15 }' /proc/$rpid/stat 2>/dev/null); then
+			rpid= ticks=0
+		fi
+		[ "$ticks" -ge 50 ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	echo "rustc $rpid: $ticks ticks of CPU time"
+	kill -INT "$pid"
+	SPIN_STATUS=0
+	wait "$pid" || SPIN_STATUS=$?
+	cat spin.log
+}
+
+sigint_const_eval() { # selfprof-bpf options...
+	write_spin
+	interrupt_spin rustc spin.rs -o spin.bin
+	want=$SPIN_STATUS
+	[ "$want" -eq 1 ]
+	grep -q "compilation was interrupted" spin.log
+	interrupt_spin "$SELFPROF_BPF" --summary=none "$@" -o spin.mm_profdata -- \
+		rustc spin.rs -o spin.bin
+	[ "$SPIN_STATUS" -eq "$want" ]
+	grep -q "compilation was interrupted" spin.log
+	run ! grep -q "failed to initiate panic" spin.log
+	grep -q "wrote spin.mm_profdata" spin.log
+	"$SELFPROF" summarize spin.mm_profdata > /dev/null
+}
+
+@test "SIGINT during const evaluation: rustc's interrupted error and exit 1, no abort" {
+	sigint_const_eval
+}
+
+@test "--returns=uret: SIGINT during const evaluation: exit 1, no abort" {
+	sigint_const_eval --returns=uret
 }
 
 @test "SIGINT mid-compile: forwarded, dump still valid" {
@@ -282,19 +368,110 @@ sigint_mid_compile() { # selfprof-bpf options...
 	fi
 }
 
-@test "nothing stays attached after a run" {
-	cp "$FIX/tiny.rs" .
-	"$SELFPROF_BPF" --summary=none -o t.mm_profdata -- rustc --crate-type lib tiny.rs
+# The links and programs a tracer holds, from its /proc/PID/fdinfo: link
+# ids to links.txt, program ids (its own fds and those of its links) to
+# progs.txt. Run as the traced command, so PID is its parent, the tracer.
+record_tracer_ids() { # tracer pid
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n 's/^link_id:[[:space:]]*//p' "$f" >> links.txt
+		sed -n 's/^prog_id:[[:space:]]*//p' "$f" >> progs.txt
+	done
+	bpftool -j prog show > progs.json
+}
+
+@test "nothing stays attached after a run: the run's own links and programs are gone" {
 	command -v bpftool >/dev/null || skip "bpftool not installed"
-	# Programs of ours still loaded must belong to a live process (other
-	# tracers may run meanwhile); one held by nobody would be a leak.
-	# The kernel frees programs a little after their last fd closes.
+	cp "$FIX/tiny.rs" .
+	# Other tracers may load and attach while this runs: only the ids
+	# this run's tracer held (read from its fds during the run) count.
+	before=$(bpftool -j link list | jq '[.[].id] | max // 0')
+	export -f record_tracer_ids
+	run "$SELFPROF_BPF" --summary=none -o t.mm_profdata -- \
+		bash -c 'record_tracer_ids $PPID && exec rustc --crate-type lib tiny.rs'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sort -un links.txt -o links.txt
+	sort -un progs.txt -o progs.txt
+	echo "links: $(echo $(cat links.txt)); programs: $(echo $(cat progs.txt))"
+	# the tracer's links were created by this run, and run our programs
+	[ "$(wc -l < links.txt)" -ge 4 ]
+	[ "$(head -1 links.txt)" -gt "$before" ]
+	names=$(jq -r --slurpfile ids <(jq -s . progs.txt) \
+		'.[] | select(.id as $i | $ids[0] | index($i)) | .name' progs.json | sort -u)
+	echo "names: $(echo $names)"
+	[[ "$names" == *sp_entry* && "$names" == *sp_return* && "$names" == *sp_fork* ]]
+	[ -z "$(echo "$names" | grep -v '^sp_')" ]
+	# The kernel frees links and programs a little after their last fd closes.
 	for i in $(seq 50); do
-		bpftool -j prog show | python3 -c '
-import json, sys
-progs = [p for p in json.load(sys.stdin) if p.get("name") in ("sp_entry", "sp_return", "sp_unwind", "sp_rearm")]
-sys.exit(1 if any(not p.get("pids") for p in progs) else 0)' && return 0
+		left_links=$(bpftool -j link list | jq -r --slurpfile ids <(jq -s . links.txt) \
+			'.[] | select(.id as $i | $ids[0] | index($i)) | .id')
+		left_progs=$(bpftool -j prog show | jq -r --slurpfile ids <(jq -s . progs.txt) \
+			'.[] | select(.id as $i | $ids[0] | index($i)) | .id')
+		[ -z "$left_links$left_progs" ] && return 0
 		sleep 0.1
 	done
+	echo "still there: links $left_links, programs $left_progs"
 	false
+}
+
+# Events per (kind, label) of a dump: "kind<TAB>label<TAB>count", sorted.
+kind_label_counts() {
+	"$SELFPROF" dump "$1" | awk -F'\t' '!/^#/ { c[$2 "\t" $3]++ }
+		END { for (k in c) print k "\t" c[k] }' | sort
+}
+
+@test "SELFPROF_BPF_NO_MULTI=1: per-probe perf uprobes record what uprobe_multi records" {
+	cp "$FIX/hello.rs" .
+	# --probes=queries: detaching a perf uprobe costs the kernel a grace
+	# period (~0.1 s each, 638 here); all probes would take longer still
+	run "$SELFPROF_BPF" --summary=none --probes=queries -o multi.mm_profdata -- \
+		rustc --edition 2021 hello.rs -o hello
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"probe points attached with uprobe_multi"* ]]
+	[[ "$output" == *"lost events: 0"* ]]
+	t0=$SECONDS
+	run env SELFPROF_BPF_NO_MULTI=1 "$SELFPROF_BPF" --summary=none --probes=queries \
+		-o perf.mm_profdata -- rustc --edition 2021 hello.rs -o hello
+	echo "$output"
+	echo "perf uprobes: $((SECONDS - t0)) s"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uprobe_multi unavailable"*"perf uprobes instead"* ]]
+	[[ "$output" == *"probe points attached with uprobe (perf, one per probe)"* ]]
+	[[ "$output" == *"lost events: 0"* ]]
+	kind_label_counts multi.mm_profdata > multi.txt
+	kind_label_counts perf.mm_profdata > perf.txt
+	[ "$(wc -l < multi.txt)" -gt 50 ]
+	diff multi.txt perf.txt
+}
+
+@test "more than 64 failing compiles under one trace, 8 at a time: each exits 1, none aborts" {
+	cp "$FIX/typeerr.rs" .
+	want=0
+	rustc typeerr.rs -o plain.bin > plain.log 2>&1 || want=$?
+	[ "$want" -eq 1 ]
+	grep -q '^error\[E0308\]: mismatched types' plain.log
+	# one compile in its own directory: its status and output kept
+	cat > one.sh <<'SH'
+d=c$1; mkdir "$d" && cd "$d" || exit 2
+rustc ../typeerr.rs -o t.bin > log 2>&1
+echo $? > rc
+SH
+	run "$SELFPROF_BPF" -v --summary=none -o dumps/ -- \
+		sh -c 'seq 72 | xargs -P 8 -n 1 sh ./one.sh'
+	echo "$output" | sed '/^selfprof-bpf: wrote /d'
+	[ "$status" -eq 0 ]
+	# the unwind guard acted in every process
+	stops=$(echo "$output" | sed -n 's/.*unwind guard: \([0-9]*\) stops.*/\1/p')
+	[ "$stops" -ge 72 ]
+	[ "$(ls -d c* | wc -l)" -eq 72 ]
+	[ "$(cat c*/rc | sort | uniq -c | awk '{ print $1 ":" $2 }')" = "72:1" ]
+	[ "$(grep -l '^error\[E0308\]: mismatched types' c*/log | wc -l)" -eq 72 ]
+	run ! grep -l "failed to initiate panic" c*/log
+	# a dump of each
+	[ "$(ls dumps/*.mm_profdata | wc -l)" -eq 72 ]
+	for f in dumps/*.mm_profdata; do
+		"$SELFPROF" summarize --tsv "$f" > /dev/null
+	done
 }

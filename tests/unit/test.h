@@ -13,13 +13,26 @@
 #include <unistd.h>
 
 struct t_case { const char *name; void (*fn)(void); };
-static struct t_case t_cases[512];
-static int t_ncases, t_failed_checks;
+static struct t_case *t_cases;
+static int t_ncases, t_cap, t_failed_checks;
+static const char *t_skip_reason;	/* set by SKIP() in the running test */
 
+/* Registrations grow the table as needed; running out of memory at
+ * startup is fatal, never a test silently left out. */
 static inline void t_register(const char *name, void (*fn)(void))
 {
-	if (t_ncases < (int)(sizeof(t_cases) / sizeof(t_cases[0])))
-		t_cases[t_ncases++] = (struct t_case){ name, fn };
+	if (t_ncases == t_cap) {
+		int cap = t_cap ? 2 * t_cap : 64;
+		struct t_case *c = realloc(t_cases, (size_t)cap * sizeof(*c));
+
+		if (!c) {
+			fprintf(stderr, "test harness: cannot register %s: out of memory\n", name);
+			exit(2);
+		}
+		t_cases = c;
+		t_cap = cap;
+	}
+	t_cases[t_ncases++] = (struct t_case){ name, fn };
 }
 
 #define TEST(name) \
@@ -45,6 +58,12 @@ static inline void t_register(const char *name, void (*fn)(void))
 	printf("#   %s:%d: REQUIRE(%s) failed\n", __FILE__, __LINE__, #cond); \
 	t_failed_checks++; return; } } while (0)
 
+/* Stop the current test and report it as skipped (TAP "# skip reason"),
+ * when what it needs is not there (root, a toolchain, a tool). Checks that
+ * failed before the SKIP still fail the test. */
+#define SKIP(reason) do { t_skip_reason = (reason); \
+	printf("#   %s:%d: skip: %s\n", __FILE__, __LINE__, t_skip_reason); return; } while (0)
+
 /* A scratch path under $TMPDIR, unique per test binary run. */
 static inline const char *t_tmp(const char *name)
 {
@@ -66,12 +85,17 @@ int main(int argc, char **argv)
 			continue;
 		}
 		int before = t_failed_checks;
+		t_skip_reason = NULL;
 		t_cases[i].fn();
 		int ok = t_failed_checks == before;
 		failed += !ok;
-		printf("%sok %d %s\n", ok ? "" : "not ", i + 1, t_cases[i].name);
+		if (ok && t_skip_reason)
+			printf("ok %d %s # skip %s\n", i + 1, t_cases[i].name, t_skip_reason);
+		else
+			printf("%sok %d %s\n", ok ? "" : "not ", i + 1, t_cases[i].name);
 		fflush(stdout);
 	}
+	free(t_cases);
 	return failed ? 1 : 0;
 }
 #endif
