@@ -187,16 +187,19 @@ check_failing_cases() { # selfprof-bpf options...
 }
 
 @test "the child runs as SUDO_UID/SUDO_GID with the user's HOME" {
-	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none --lib "$LIB" -- \
+	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none -- \
 		sh -c 'echo "$(id -u) $(id -g) $HOME"'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"65534 65534 $(getent passwd 65534 | cut -d: -f6)"* ]]
 }
 
 @test "an output directory created for the invoking user is theirs" {
-	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none --lib "$LIB" -o out/ -- true
+	# a parent the user may write in (the work directory is root's, 0700)
+	chmod 0755 "$W"
+	mkdir -m 1777 pub
+	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none -o pub/out/ -- true
 	[ "$status" -eq 0 ]
-	[ "$(stat -c %u:%g out)" = "65534:65534" ]
+	[ "$(stat -c %u:%g pub/out)" = "65534:65534" ]
 }
 
 @test "cargo build of a workspace: one dump per crate" {

@@ -207,23 +207,8 @@ wait_dump() { # dir tpid
 	fi
 }
 
-@test "-p PID with SUDO_UID/SUDO_GID: the dump and its new directory are the user's" {
-	# rustc starts (as root: /root's toolchain is not nobody's) after the
-	# tracer has attached to the shell that will exec it
-	# --lib: `rustc --print sysroot` would run as nobody
-	lib=$(ls "$(rustc --print sysroot)"/lib/librustc_driver-*.so | head -1)
-	sh -c 'sleep 1; exec rustc --crate-type lib tiny.rs -o libtiny.rlib' &
-	spid=$!
-	run env SUDO_UID=65534 SUDO_GID=65534 "$SELFPROF_BPF" --summary=none --lib "$lib" \
-		-o out/ -p "$spid"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	f=$(ls out/tiny-*.mm_profdata)
-	[ "$(pid_of "$f")" -eq "$spid" ]
-	[ "$(stat -c %u:%g out)" = "65534:65534" ]
-	[ "$(stat -c %u:%g "$f")" = "65534:65534" ]
-	[ "$(events_of "$f")" -gt 0 ]
-}
+# -p under sudo: tracer_security.bats (a root process is refused; the
+# user's own is traced, its dump and directory theirs).
 
 @test "a cargo build's end report: crates by self time, then one table summed over them" {
 	cp -r "$FIX/cargo-ws" ws
