@@ -67,7 +67,7 @@ USER_A := $(BUILD)/obj/libselfprof-user.a
 USER_LIBS := -lbpf -lelf -lz -liberty -lcapstone
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(BUILD)/tests/harness_many
 UNIT_INC := -Itests/unit -Itools/selfprof $(USER_INC)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)

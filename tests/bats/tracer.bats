@@ -387,11 +387,12 @@ record_tracer_ids() { # tracer pid
 	command -v bpftool >/dev/null || skip "bpftool not installed"
 	cp "$FIX/tiny.rs" .
 	# Other tracers may load and attach while this runs: only the ids
-	# this run's tracer held (read from its fds during the run) count.
+	# this run's tracer held (read from its fds during the run, once rustc
+	# has run: its library is attached when rustc starts) count.
 	before=$(bpftool -j link list | jq '[.[].id] | max // 0')
 	export -f record_tracer_ids
 	run "$SELFPROF_BPF" --summary=none -o t.mm_profdata -- \
-		bash -c 'record_tracer_ids $PPID && exec rustc --crate-type lib tiny.rs'
+		bash -c 'rustc --crate-type lib tiny.rs && record_tracer_ids $PPID'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	sort -un links.txt -o links.txt
@@ -432,7 +433,7 @@ kind_label_counts() {
 		rustc --edition 2021 hello.rs -o hello
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"probe points attached with uprobe_multi"* ]]
+	[[ "$output" =~ "probe points attached in 1 librustc_driver(s) with uprobe_multi" ]]
 	[[ "$output" == *"lost events: 0"* ]]
 	t0=$SECONDS
 	run env SELFPROF_BPF_NO_MULTI=1 "$SELFPROF_BPF" --summary=none --probes=queries \
@@ -441,7 +442,7 @@ kind_label_counts() {
 	echo "perf uprobes: $((SECONDS - t0)) s"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"uprobe_multi unavailable"*"perf uprobes instead"* ]]
-	[[ "$output" == *"probe points attached with uprobe (perf, one per probe)"* ]]
+	[[ "$output" == *"librustc_driver(s) with uprobe (perf, one per probe)"* ]]
 	[[ "$output" == *"lost events: 0"* ]]
 	kind_label_counts multi.mm_profdata > multi.txt
 	kind_label_counts perf.mm_profdata > perf.txt

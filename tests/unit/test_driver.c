@@ -10,10 +10,6 @@
 #include "child.h"
 #include "driver.h"
 
-#ifndef SKIP
-#define SKIP(why) do { printf("# skip: %s\n", why); return; } while (0)
-#endif
-
 /* The stable toolchain's driver, from `rustc --print sysroot`. */
 static int find_lib(char *out, size_t size)
 {

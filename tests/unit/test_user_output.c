@@ -133,17 +133,35 @@ static void nobody(struct invoker *inv)
 	snprintf(inv->name, sizeof(inv->name), "nobody");
 }
 
+/* A scratch directory everyone may search: TMPDIR may be root's 0700
+ * (tests/run.sh's is), and nobody must reach what the test makes. */
+static const char *public_dir(char *base, size_t size)
+{
+	snprintf(base, size, "/tmp/sp-unit-pub-XXXXXX");
+	if (!mkdtemp(base) || chmod(base, 0755))
+		return NULL;
+	return base;
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		printf("# could not remove %s\n", dir);
+}
+
 TEST(output_refused_where_the_user_cannot_write)
 {
 	struct invoker inv;
 	struct output_spec o;
-	char err[512], sub[512], file[512];
-	const char *d = t_tmp("rootdir");
+	char err[512], sub[512], file[512], base[64], d[128];
 
-	if (geteuid() != 0) {
-		printf("# skip: needs root\n");
-		return;
-	}
+	if (geteuid() != 0)
+		SKIP("needs root");
+	REQUIRE(public_dir(base, sizeof(base)));
+	snprintf(d, sizeof(d), "%s/rootdir", base);
 	nobody(&inv);
 	mkdir(d, 0755);		/* root's: nobody may not write here */
 	snprintf(sub, sizeof(sub), "%s/newdir/", d);
@@ -182,7 +200,7 @@ TEST(output_refused_where_the_user_cannot_write)
 	CHECK_EQ_U64(setfsgid(-1), 0);
 	unlink(file);
 	output_close(&o);
-	rmdir(d);
+	remove_tree(base);
 }
 
 TEST(output_never_follows_a_symlink)
@@ -234,10 +252,8 @@ TEST(ptrace_check_as_the_user)
 	nobody(&inv);
 	inv.drop = false;	/* no user to act for: anything */
 	CHECK_EQ_I64(asuser_may_ptrace(&inv, 1), 0);
-	if (geteuid() != 0) {
-		printf("# skip: needs root\n");
-		return;
-	}
+	if (geteuid() != 0)
+		SKIP("needs root");
 	nobody(&inv);
 	CHECK(asuser_may_ptrace(&inv, 1) == -EACCES || asuser_may_ptrace(&inv, 1) == -EPERM);
 	CHECK(asuser_may_ptrace(&inv, getpid()) < 0);	/* root's own */
