@@ -39,12 +39,12 @@ setup_file() {
 	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/consumer" "$ROOT/tests/fixtures/consumer/consumer.c" $flags
 	run env LD_LIBRARY_PATH="$DEST/usr/lib" "$BATS_TEST_TMPDIR/consumer" "$ROOT/tests/data/hello-1.95-default.mm_profdata"
 	assert_success
-	assert_output 'libselfprof 1.0 v9 38602 events top=run_linker'
+	assert_output 'libselfprof 1.1 v9 38602 events top=run_linker'
 	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/consumer-static" "$ROOT/tests/fixtures/consumer/consumer.c" \
 		$(pkg-config --cflags selfprof) "$DEST/usr/lib/libselfprof.a" $(pkg-config --libs-only-other --static selfprof) -lz
 	run "$BATS_TEST_TMPDIR/consumer-static" "$ROOT/tests/data/hello-1.63-debian.mm_profdata"
 	assert_success
-	assert_output --regexp '^libselfprof 1.0 v8 [0-9]+ events top=run_linker$'
+	assert_output --regexp '^libselfprof 1.1 v8 [0-9]+ events top=run_linker$'
 	run "$BATS_TEST_TMPDIR/consumer-static" "$ROOT/tests/corpus/bad-version10.mm_profdata"
 	assert_failure 1
 	assert_output --partial 'unsupported file format version 10'

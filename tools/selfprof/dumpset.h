@@ -53,6 +53,8 @@ struct spt_dumpset_opts {
 int spt_dumpset_load(struct spt_dumpset *set, const char *path,
 		     const struct spt_dumpset_opts *opts);
 void spt_dumpset_free(struct spt_dumpset *set);
+/* Whether a directory entry of that name is read as a dump. */
+int spt_is_dump_name(const char *name);
 /* The crate of that name, or NULL. */
 const struct spt_crate *spt_dumpset_find(const struct spt_dumpset *set, const char *name);
 
