@@ -28,11 +28,11 @@
 #define SP_MAX_DECODE_STEPS (1u << 16)
 #define SP_MAX_STRING_LEN (4u << 20)
 /* Distinct strings may share one big sub-string: the work of all decodes
- * together is bounded too, in steps plus bytes of text, at a base (a
- * fraction of a second) plus a share per byte of the file that leaves real
- * profiles far inside (dump and crox decode 3 strings of ~100 bytes per
- * 32-byte event). */
-#define SP_FILE_WORK_BASE (16ull << 20)
+ * together is bounded too, in units of a step or a byte of text: a base
+ * plus a share per byte of the file. Real profiles stay far inside (dump
+ * and crox decode 3 strings of ~100 bytes per 32-byte event); a file whose
+ * strings expand 64 times its size is a bomb. */
+#define SP_FILE_WORK_BASE (1ull << 20)
 #define SP_FILE_WORK_PER_BYTE 64
 
 /* A gzip file is inflated to a temporary file, at most this much: a ratio
