@@ -839,6 +839,8 @@ static uint32_t add_label(struct sp_reader *r, const char *text, size_t len)
 	if (sp_strmap_get(&r->label_nums, text, len, &num))
 		return (uint32_t)num;
 	if (r->nlabels == r->labels_cap) {
+		if (r->labels_cap > UINT32_MAX / 2)
+			return 0;	/* as on ENOMEM: doubling would wrap */
 		uint32_t cap = r->labels_cap ? r->labels_cap * 2 : 256;
 		uint64_t *offs = realloc(r->label_offs, cap * sizeof(*offs));
 		const char **labels = realloc(r->labels, cap * sizeof(*labels));
