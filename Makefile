@@ -177,18 +177,23 @@ bench: all tests
 	@tests/bench/run.sh
 
 FUZZ_SECONDS ?= 60
+# Every input must finish in seconds and bounded memory, or it is a finding.
+FUZZ_FLAGS := -max_len=65536 -timeout=5 -rss_limit_mb=2048
+# Each target's body is tests/fuzz/NAME_entry.h, shared with the corpus
+# replay unit test (tests/unit/test_corpus_replay.c) that make test runs.
 fuzz: $(BUILD)/tests/fuzz_reader $(BUILD)/tests/fuzz_elfsyms
 	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-corpus-elfsyms
 	cp -n tests/corpus/* $(BUILD)/fuzz-corpus/ 2>/dev/null || true
 	cp -n tests/fuzz/corpus-elfsyms/* $(BUILD)/fuzz-corpus-elfsyms/ 2>/dev/null || true
-	$(BUILD)/tests/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz-corpus
-	$(BUILD)/tests/fuzz_elfsyms -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz-corpus-elfsyms
-$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	$(BUILD)/tests/fuzz_reader -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) $(BUILD)/fuzz-corpus
+	$(BUILD)/tests/fuzz_elfsyms -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) $(BUILD)/fuzz-corpus-elfsyms
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/%_entry.h $(LIB_SRC)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Itools/lib/selfprof -o $@ $^ -lz -lm
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Itools/lib/selfprof -o $@ $(filter %.c,$^) -lz -lm
+$(BUILD)/tests/test_corpus_replay: tests/fuzz/reader_entry.h tests/fuzz/elfsyms_entry.h
 # Probe discovery's ELF side: the user/ parsers, not the format library.
 FUZZ_ELF_SRC := user/elfsyms.c user/demangle.c user/probes.c
-$(BUILD)/tests/fuzz_elfsyms: tests/fuzz/fuzz_elfsyms.c $(FUZZ_ELF_SRC) $(FUZZ_ELF_SRC:.c=.h)
+$(BUILD)/tests/fuzz_elfsyms: tests/fuzz/fuzz_elfsyms.c tests/fuzz/elfsyms_entry.h $(FUZZ_ELF_SRC) $(FUZZ_ELF_SRC:.c=.h)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		-Itools/lib/selfprof -Iuser -Ibpf -o $@ $(filter %.c,$^) -lelf -liberty -lz

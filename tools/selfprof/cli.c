@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Shared plumbing of the selfprof subcommands; see cli.h. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "dumpset.h"
 
 void spt_error(const char *what, const char *fmt, ...)
 {
@@ -126,20 +129,40 @@ int spt_close_output(FILE *out, const char *path)
 	return SPT_EXIT_OK;
 }
 
-static int same_file(const char *a, const char *b)
+static bool same_inode(const struct stat *a, const struct stat *b)
 {
-	struct stat sa, sb;
-
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* Whether out is one of the dumps that the directory dir gives as input. */
+static bool is_dump_in(const struct stat *out, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d)))
+		found = spt_is_dump_name(e->d_name) && !fstatat(dirfd(d), e->d_name, &st, 0) &&
+			same_inode(out, &st);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Same inode, so a symlink or a hard link to an input counts as the input. */
 int spt_check_not_input(const char *cmd, const char *output, char *const *inputs, int n)
 {
-	if (!output || !strcmp(output, "-"))
+	struct stat out, in;
+
+	if (!output || !strcmp(output, "-") || stat(output, &out))
 		return 0;
-	for (int i = 0; i < n; i++)
-		if (same_file(output, inputs[i]))
+	for (int i = 0; i < n; i++) {
+		if (stat(inputs[i], &in))
+			continue;
+		if (same_inode(&out, &in) || (S_ISDIR(in.st_mode) && is_dump_in(&out, inputs[i])))
 			return spt_usage_error(cmd, "the output %s is an input file", output);
+	}
 	return 0;
 }
 

@@ -135,7 +135,7 @@ static int copy_events(struct convert_state *st, const char *in, const char *out
 			return SPT_EXIT_FAIL;
 		}
 	}
-	return SPT_EXIT_OK;
+	return spt_check_strings(st->r, in);
 }
 
 static int convert(const char *in, const char *out, uint32_t version)

@@ -145,7 +145,7 @@ static int write_intervals(FILE *out, struct sp_reader *r, const char *path,
 		begin_object(out, o);
 		put_interval(out, r, &ev, m->start_time_ns, m->pid);
 	}
-	return SPT_EXIT_OK;
+	return spt_check_strings(r, path);
 }
 
 static int write_profile(FILE *out, struct sp_reader *r, const char *path,

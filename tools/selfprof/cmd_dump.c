@@ -98,7 +98,7 @@ static int dump_events(FILE *out, struct sp_reader *r, const char *path,
 		if (ferror(out))
 			break;	/* reported when the output is closed */
 	}
-	return SPT_EXIT_OK;
+	return spt_check_strings(r, path);
 }
 
 static int dump(const char *path, const struct dump_opts *o)

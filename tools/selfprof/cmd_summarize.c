@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "profile.h"
 #include "crates_table.h"
 #include "dumpset.h"
 #include "escape.h"
@@ -229,7 +230,7 @@ static int summarize_one(const struct summarize_opts *o, const char *path)
 
 	if (is_dir(path))
 		return summarize_dir(stdout, o, path);
-	if (sp_summarize_file(path, &s, &err))
+	if (spt_summarize_file(path, &s, &err))
 		return spt_lib_error(path, &err);
 	print_summary(stdout, o, path, s);
 	sp_summary_free(s);

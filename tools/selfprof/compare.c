@@ -644,6 +644,8 @@ static int parse_args(int argc, char **argv, struct opts *op)
 		return rc;
 	if (argc - optind != 2)
 		return spt_usage_error(CMD, "expected two runs, BASE and NEW (got %d)", argc - optind);
+	if ((rc = spt_check_not_input(CMD, op->output, argv + optind, 2)))
+		return rc;
 	/* A page of megabytes is no use on a terminal. */
 	if (!op->json && (!op->output || !strcmp(op->output, "-")) && isatty(STDOUT_FILENO))
 		return spt_usage_error(CMD, "the report is an HTML page: give -o FILE, or --json");

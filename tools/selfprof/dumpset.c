@@ -10,6 +10,7 @@
 #include "array.h"
 #include "cli.h"
 #include "dumpset.h"
+#include "profile.h"
 
 /* A dump file; summary NULL until read (or when it cannot be). */
 struct dump {
@@ -22,7 +23,7 @@ struct dump_list {
 	size_t n, cap;
 };
 
-static int is_dump_name(const char *name)
+int spt_is_dump_name(const char *name)
 {
 	size_t len = strlen(name);
 	static const char *const suffixes[] = { ".mm_profdata", ".mm_profdata.gz" };
@@ -109,7 +110,7 @@ static int list_dumps(const char *dir, struct dump_list *l, const struct spt_dum
 		return SPT_EXIT_FAIL;
 	}
 	while ((e = readdir(d)))
-		if (is_dump_name(e->d_name) && !is_cargo_probe(e->d_name) &&
+		if (spt_is_dump_name(e->d_name) && !is_cargo_probe(e->d_name) &&
 		    dump_list_add(l, dir, e->d_name)) {
 			closedir(d);
 			return spt_out_of_memory(dir);
@@ -163,7 +164,7 @@ static int read_dumps(struct spt_dumpset *set, struct dump_list *l, const struct
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		struct sp_error err = { 0 };
 
-		if (sp_summarize_file(l->v[i].path, &l->v[i].summary, &err)) {
+		if (spt_summarize_file(l->v[i].path, &l->v[i].summary, &err)) {
 			l->v[i].summary = NULL;
 			rc = skip_dump(set, l->v[i].path, &err, o);
 		}

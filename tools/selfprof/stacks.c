@@ -82,10 +82,13 @@ static int walk_events(struct spt_stacks *st, struct sp_nesting *nest, const cha
 	for (uint64_t i = sp_reader_num_events(st->r); i-- > 0;) {
 		if (spt_read_event(st->r, i, &ev, path))
 			return SPT_EXIT_FAIL;
+		/* Unused here, but a kind that is no string makes the profile
+		 * malformed, as every other command finds. Cached: cheap. */
+		sp_reader_kind_of(st->r, ev.kind);
 		if (ev.type == SP_EVENT_INTERVAL && add_interval(st, nest, &ev))
 			return spt_out_of_memory(path);
 	}
-	return 0;
+	return spt_check_strings(st->r, path);
 }
 
 int spt_stacks_build(struct spt_stacks *st, struct sp_reader *r, const char *path)

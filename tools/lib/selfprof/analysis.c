@@ -27,9 +27,12 @@ struct walk {
 static struct acc *acc_for(struct walk *w, uint32_t label)
 {
 	if (label >= w->naccs) {
-		uint32_t n = w->naccs ? w->naccs : 256;
+		/* Doubled in 64 bits: a uint32_t would wrap to 0 (and spin) past 2^31. */
+		uint64_t n = w->naccs ? w->naccs : 256;
 		while (n <= label)
 			n *= 2;
+		if (n > UINT32_MAX)
+			return NULL;
 		struct acc *accs = realloc(w->accs, n * sizeof(*accs));
 		if (!accs)
 			return NULL;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -26,6 +27,19 @@
  * and the text of one string (real ones are at most kilobytes). */
 #define SP_MAX_DECODE_STEPS (1u << 16)
 #define SP_MAX_STRING_LEN (4u << 20)
+/* Distinct strings may share one big sub-string: the work of all decodes
+ * together is bounded too, in units of a step or a byte of text: a base
+ * plus a share per byte of the file. Real profiles stay far inside (dump
+ * and crox decode 3 strings of ~100 bytes per 32-byte event); a file whose
+ * strings expand 64 times its size is a bomb. */
+#define SP_FILE_WORK_BASE (1ull << 20)
+#define SP_FILE_WORK_PER_BYTE 64
+
+/* A gzip file is inflated to a temporary file, at most this much: a ratio
+ * no real profile comes near (they compress 3-7x), and a ceiling. */
+#define SP_GZIP_MIN_CAP (64ull << 20)
+#define SP_GZIP_MAX_RATIO 100
+#define SP_GZIP_MAX_CAP (4ull << 30)
 
 struct sp_page_ref {
 	uint64_t stream_off;
@@ -57,7 +71,10 @@ struct sp_reader {
 	struct sp_metadata meta;
 	char *meta_json, *meta_cmd, *meta_counter;
 	struct sp_buf text;		/* sp_reader_string's result */
-	uint32_t decode_steps;		/* left for the string being decoded */
+	sp_string_id decoding;		/* the top-level string being decoded */
+	uint32_t decode_steps;		/* left for it; 0 stops its decode */
+	uint64_t file_work;		/* left for all decodes of this file */
+	struct sp_error string_err;	/* the first broken string */
 	struct sp_u64map label_cache;	/* string id -> label number */
 	struct sp_strmap label_nums;	/* label text -> label number */
 	const char **labels;		/* label number -> text (in label_nums' arena) */
@@ -65,8 +82,9 @@ struct sp_reader {
 	uint32_t nlabels, labels_cap;
 	struct sp_u64map kind_cache;	/* kind string id -> enum sp_kind */
 	/* Direct-mapped caches in front of the maps: the hot path of every
-	 * analysis asks for the label and kind of each event. */
-	struct sp_idcache { uint64_t id; uint64_t val; } fast_label[1024], fast_kind[16];
+	 * analysis asks for the label and kind of each event. Every u64 is a
+	 * possible id, so emptiness is a flag of its own. */
+	struct sp_idcache { uint64_t id; uint32_t val; bool full; } fast_label[1024], fast_kind[16];
 };
 
 /* ------------------------------------------------------------ container */
@@ -284,7 +302,60 @@ static void append_utf8(struct sp_reader *r, const uint8_t *p, size_t len)
 	append_text(r, p + good, len - good);
 }
 
+/* Mark the string being decoded broken: "<invalid>" in its text, and the
+ * first such problem of the file kept for sp_reader_string_error. */
+static void __attribute__((format(printf, 2, 3))) invalid(struct sp_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	append_text(r, "<invalid>", 9);
+	if (r->string_err.code)
+		return;
+	r->string_err.code = SP_EFORMAT;
+	n = snprintf(r->string_err.msg, sizeof(r->string_err.msg), "string %" PRIu64 ": ", r->decoding);
+	va_start(ap, fmt);
+	vsnprintf(r->string_err.msg + n, sizeof(r->string_err.msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Pay for a step of decoding and the text bytes it adds. False, with the
+ * decode stopped for good, once the string's or the file's budget is used
+ * up: both saturate at zero, so no nested decode can make them wrap. */
+static bool spend(struct sp_reader *r, uint64_t text_bytes)
+{
+	uint64_t units = 1 + text_bytes;
+
+	if (!r->decode_steps)
+		return false;
+	if (r->file_work < units) {
+		r->file_work = r->decode_steps = 0;
+		invalid(r, "the strings need more decoding work than a %zu-byte file may take"
+			" (a reference bomb?)", r->map_len);
+		return false;
+	}
+	r->file_work -= units;
+	if (--r->decode_steps == 0) {
+		invalid(r, "takes more than %u decoding steps (a reference bomb?)", SP_MAX_DECODE_STEPS);
+		return false;
+	}
+	if (r->text.len > SP_MAX_STRING_LEN) {
+		r->decode_steps = 0;
+		invalid(r, "longer than %u MiB", SP_MAX_STRING_LEN >> 20);
+		return false;
+	}
+	return true;
+}
+
 static void decode_id(struct sp_reader *r, sp_string_id id, int depth);
+
+/* The end of the text run at pos: the next ref or terminator byte. */
+static uint64_t text_run_end(const struct sp_reader *r, uint64_t pos)
+{
+	while (pos < r->strdata_len && r->strdata[pos] < SP_STR_REF)
+		pos++;
+	return pos;
+}
 
 static void decode_addr(struct sp_reader *r, uint64_t addr, int depth)
 {
@@ -293,16 +364,20 @@ static void decode_addr(struct sp_reader *r, uint64_t addr, int depth)
 
 	if (!r->decode_steps)
 		return;
-	if (depth > SP_MAX_REF_DEPTH || addr < SP_STREAM_HEADER_SIZE || addr >= r->strdata_len) {
-		append_text(r, "<invalid>", 9);
+	if (depth > SP_MAX_REF_DEPTH) {
+		invalid(r, "references nested deeper than %d (a cycle?)", SP_MAX_REF_DEPTH);
+		return;
+	}
+	if (addr < SP_STREAM_HEADER_SIZE || addr >= r->strdata_len) {
+		invalid(r, "address %" PRIu64 " is outside the string data (%" PRIu64 " bytes)",
+			addr, r->strdata_len);
 		return;
 	}
 	while (pos < r->strdata_len) {
-		if (!--r->decode_steps || r->text.len > SP_MAX_STRING_LEN) {
-			r->decode_steps = 0;
-			append_text(r, "<invalid>", 9);
+		uint64_t end = d[pos] < SP_STR_REF ? text_run_end(r, pos) : pos;
+
+		if (!spend(r, end - pos))
 			return;
-		}
 		if (d[pos] == SP_STR_END)
 			return;
 		if (d[pos] == SP_STR_REF) {
@@ -312,13 +387,10 @@ static void decode_addr(struct sp_reader *r, uint64_t addr, int depth)
 			pos += 1 + r->layout.id_size;
 			continue;
 		}
-		uint64_t end = pos;
-		while (end < r->strdata_len && d[end] < SP_STR_REF)
-			end++;
 		append_utf8(r, d + pos, end - pos);
 		pos = end;
 	}
-	append_text(r, "<invalid>", 9);
+	invalid(r, "no terminator before the end of the string data");
 }
 
 static void decode_id(struct sp_reader *r, sp_string_id id, int depth)
@@ -341,11 +413,22 @@ SP_EXPORT const char *sp_reader_string(struct sp_reader *r, sp_string_id id, siz
 {
 	r->text.len = 0;
 	sp_buf_append(&r->text, "", 0);
+	r->decoding = id;
 	r->decode_steps = SP_MAX_DECODE_STEPS;
-	decode_id(r, id, 0);
+	if (r->file_work)
+		decode_id(r, id, 0);
+	else
+		append_text(r, "<invalid>", 9);
 	if (len)
 		*len = r->text.data ? r->text.len : 0;
 	return r->text.data ? r->text.data : "";
+}
+
+SP_EXPORT int sp_reader_string_error(const struct sp_reader *r, struct sp_error *err)
+{
+	if (r->string_err.code && err)
+		*err = r->string_err;
+	return r->string_err.code;
 }
 
 /* ------------------------------------------------------------ metadata */
@@ -497,9 +580,7 @@ static int open_mapped(struct sp_reader **out, const void *data, size_t len, int
 	r->map = data;
 	r->map_len = len;
 	r->fd = fd;
-	/* UINT64_MAX is no string id: it marks empty cache slots. */
-	memset(r->fast_label, 0xff, sizeof(r->fast_label));
-	memset(r->fast_kind, 0xff, sizeof(r->fast_kind));
+	r->file_work = SP_FILE_WORK_BASE + SP_FILE_WORK_PER_BYTE * (uint64_t)len;
 	rc = reader_init(r, err);
 	r->fd = -1;
 	if (rc) {
@@ -510,14 +591,54 @@ static int open_mapped(struct sp_reader **out, const void *data, size_t len, int
 	return 0;
 }
 
+/* How far a gzip file of compressed_len bytes may inflate. */
+static uint64_t gzip_cap(uint64_t compressed_len)
+{
+	uint64_t cap = compressed_len > SP_GZIP_MAX_CAP / SP_GZIP_MAX_RATIO ? SP_GZIP_MAX_CAP :
+		       compressed_len * SP_GZIP_MAX_RATIO;
+
+	return cap < SP_GZIP_MIN_CAP ? SP_GZIP_MIN_CAP : cap;
+}
+
+static int gzip_too_big(const char *path, uint64_t cap, struct sp_error *err)
+{
+	return sp_seterr(err, SP_EFORMAT, "%s: gzip data inflates to more than %" PRIu64 " MiB, the cap"
+			 " (%d times the compressed size, at least %llu MiB, at most %llu GiB)",
+			 path, cap >> 20, SP_GZIP_MAX_RATIO, SP_GZIP_MIN_CAP >> 20, SP_GZIP_MAX_CAP >> 30);
+}
+
+/* Copy the inflated stream to tmp, never more than cap bytes. */
+static int inflate_copy(gzFile gz, int tmp, const char *path, uint64_t cap, struct sp_error *err)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0;
+	int n, errnum;
+
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
+		if ((uint64_t)n > cap - total)
+			return gzip_too_big(path, cap, err);
+		if (write(tmp, buf, n) != n)
+			return sp_seterr(err, SP_EIO, "%s: cannot decompress: %s", path, strerror(errno));
+		total += n;
+	}
+	if (n < 0)
+		return sp_seterr(err, SP_EFORMAT, "%s: cannot decompress: %s", path, gzerror(gz, &errnum));
+	/* gzread ends quietly at a cut-off stream: ask whether it was whole. */
+	gzerror(gz, &errnum);
+	if (errnum != Z_OK && errnum != Z_STREAM_END)
+		return sp_seterr(err, SP_EFORMAT, "%s: gzip data is truncated or corrupt", path);
+	return 0;
+}
+
 /* Inflate a gzip file into an unlinked temporary file, so that it can be
- * mapped like any other profile. */
-static int inflate_to_tmp(int fd, const char *path, int *out_fd, struct sp_error *err)
+ * mapped like any other profile. A bomb stops at the cap, its partial
+ * output gone with the file. */
+static int inflate_to_tmp(int fd, const char *path, uint64_t compressed_len, int *out_fd,
+			  struct sp_error *err)
 {
 	const char *dir = getenv("TMPDIR");
 	char tmpl[4096];
-	static uint8_t buf[1 << 16];
-	int in = dup(fd), tmp;
+	int in = dup(fd), tmp, rc;
 	gzFile gz;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/selfprof-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -525,31 +646,23 @@ static int inflate_to_tmp(int fd, const char *path, int *out_fd, struct sp_error
 	if (tmp < 0 || in < 0) {
 		if (in >= 0)
 			close(in);
+		if (tmp >= 0)
+			close(tmp);
 		return sp_seterr(err, SP_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
 	}
 	unlink(tmpl);
 	lseek(in, 0, SEEK_SET);
 	gz = gzdopen(in, "rb");
-	for (int n; gz && (n = gzread(gz, buf, sizeof(buf))) != 0;) {
-		if (n < 0 || write(tmp, buf, n) != n) {
-			int errnum;
-			const char *msg = n < 0 ? gzerror(gz, &errnum) : strerror(errno);
-			sp_seterr(err, n < 0 ? SP_EFORMAT : SP_EIO, "%s: cannot decompress: %s", path, msg);
-			gzclose(gz);
-			close(tmp);
-			return err ? err->code : SP_EIO;
-		}
-	}
-	/* gzread ends quietly at a cut-off stream: ask whether it was whole. */
-	int zerr = Z_OK;
-	if (gz)
-		gzerror(gz, &zerr);
-	if (gz)
+	if (!gz) {
+		close(in);
+		rc = sp_seterr(err, SP_EFORMAT, "%s: gzip data is unreadable", path);
+	} else {
+		rc = inflate_copy(gz, tmp, path, gzip_cap(compressed_len), err);
 		gzclose(gz);
-	if (!gz || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+	}
+	if (rc) {
 		close(tmp);
-		return sp_seterr(err, SP_EFORMAT, "%s: gzip data is %s", path,
-				 gz ? "truncated or corrupt" : "unreadable");
+		return rc;
 	}
 	*out_fd = tmp;
 	return 0;
@@ -562,25 +675,39 @@ static bool is_gzip(int fd)
 	return pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
+/* Open path for reading if it is a regular file. O_NONBLOCK: a FIFO's open
+ * would block until a writer comes; refused before any read. */
+static int open_regular(const char *path, int *fd, struct stat *st, struct sp_error *err)
+{
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return sp_seterr(err, SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(*fd, st) || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		return sp_seterr(err, SP_EIO, "%s: not a regular file", path);
+	}
+	return 0;
+}
+
 static int map_file(const char *path, const uint8_t **map, size_t *len, int *mapped_fd,
 		    struct sp_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd, rc = open_regular(path, &fd, &st, err);
 
-	if (fd < 0)
-		return sp_seterr(err, SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (rc)
+		return rc;
 	if (is_gzip(fd)) {
 		int plain = -1;
-		rc = inflate_to_tmp(fd, path, &plain, err);
+		rc = inflate_to_tmp(fd, path, st.st_size, &plain, err);
 		close(fd);
 		if (rc)
 			return rc;
 		fd = plain;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sp_seterr(err, SP_EIO, "%s: not a regular file", path);
+		if (fstat(fd, &st)) {
+			close(fd);
+			return sp_seterr(err, SP_EIO, "%s: cannot stat: %s", path, strerror(errno));
+		}
 	}
 	*len = st.st_size;
 	*map = NULL;
@@ -712,6 +839,8 @@ static uint32_t add_label(struct sp_reader *r, const char *text, size_t len)
 	if (sp_strmap_get(&r->label_nums, text, len, &num))
 		return (uint32_t)num;
 	if (r->nlabels == r->labels_cap) {
+		if (r->labels_cap > UINT32_MAX / 2)
+			return 0;	/* as on ENOMEM: doubling would wrap */
 		uint32_t cap = r->labels_cap ? r->labels_cap * 2 : 256;
 		uint64_t *offs = realloc(r->label_offs, cap * sizeof(*offs));
 		const char **labels = realloc(r->labels, cap * sizeof(*labels));
@@ -747,10 +876,10 @@ SP_EXPORT uint32_t sp_reader_label_of(struct sp_reader *r, sp_string_id id)
 	uint64_t num;
 	size_t len;
 
-	if (fast->id == id)
-		return (uint32_t)fast->val;
+	if (fast->full && fast->id == id)
+		return fast->val;
 	if (sp_u64map_get(&r->label_cache, id, &num)) {
-		*fast = (struct sp_idcache){ id, num };
+		*fast = (struct sp_idcache){ id, (uint32_t)num, true };
 		return (uint32_t)num;
 	}
 	const char *text = sp_reader_string(r, id, &len);
@@ -760,7 +889,7 @@ SP_EXPORT uint32_t sp_reader_label_of(struct sp_reader *r, sp_string_id id)
 	else
 		num = add_label(r, text, (size_t)label_len);
 	sp_u64map_put(&r->label_cache, id, num);
-	*fast = (struct sp_idcache){ id, num };
+	*fast = (struct sp_idcache){ id, (uint32_t)num, true };
 	return (uint32_t)num;
 }
 
@@ -780,13 +909,16 @@ SP_EXPORT enum sp_kind sp_reader_kind_of(struct sp_reader *r, sp_string_id kind)
 	uint64_t k;
 	size_t len;
 
-	if (fast->id == kind)
+	if (fast->full && fast->id == kind)
 		return (enum sp_kind)fast->val;
 	if (!sp_u64map_get(&r->kind_cache, kind, &k)) {
 		const char *text = sp_reader_string(r, kind, &len);
 		k = sp_kind_from_name(text, len);
 		sp_u64map_put(&r->kind_cache, kind, k);
 	}
-	*fast = (struct sp_idcache){ kind, k };
+	/* Callers index tables of SP_KIND__COUNT with it. */
+	if (k >= SP_KIND__COUNT)
+		k = SP_KIND_OTHER;
+	*fast = (struct sp_idcache){ kind, (uint32_t)k, true };
 	return (enum sp_kind)k;
 }

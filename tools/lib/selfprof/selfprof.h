@@ -211,10 +211,17 @@ int sp_reader_event(struct sp_reader *r, uint64_t i, struct sp_event *ev);
  * The text of a string id, fully resolved (virtual ids through the index,
  * refs followed). Unknown virtual ids and the invalid id read "<unknown>";
  * broken entries (dangling ref, cycle, no terminator) read "<invalid>"
- * where measureme would, never crash. The pointer stays valid until the
- * next sp_reader_string call on r. len may be NULL; the text is NUL-ended.
+ * where measureme would, never crash. The work is bounded per string and per
+ * file: a string past its limits, and every string once the file's limit is
+ * used up, reads "<invalid>". The pointer stays valid until the next
+ * sp_reader_string call on r. len may be NULL; the text is NUL-ended.
  */
 const char *sp_reader_string(struct sp_reader *r, sp_string_id id, size_t *len);
+
+/* The first broken string r has met so far (one that read "<invalid>"):
+ * its error code, with a one-line message in err (may be NULL); 0 if none.
+ * A profile with broken strings is malformed: the selfprof command fails. */
+int sp_reader_string_error(const struct sp_reader *r, struct sp_error *err);
 
 /* Dense label numbers: the label is the text before the first \x1e (or
  * "<parse error>" as analyzeme decides). Cached per id, so cheap per event. */
