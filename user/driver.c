@@ -126,8 +126,11 @@ static int choose_returns(struct driver *d, const struct asuser *as, const struc
 }
 
 /* Entry sites: every point, plain or as a session (entry and return
- * probe). Exit sites: the `ret`s of the others (exits.h). */
-static int collect_sites(struct driver *d, const struct driver_opts *o, char *err, size_t errlen)
+ * probe). Exit sites: the `ret`s of the others (exits.h). Without uprobe
+ * sessions, a point that only a return probe can end is left out: a plain
+ * return probe would hijack return addresses in every process. */
+static int collect_sites(struct driver *d, const struct driver_opts *o, bool sessions,
+			 char *err, size_t errlen)
 {
 	size_t n = d->set.n;
 
@@ -144,6 +147,11 @@ static int collect_sites(struct driver *d, const struct driver_opts *o, char *er
 		uint8_t how = d->uret ? EXITS_URET : d->exits.uret[i];
 		size_t at = how == EXITS_URET ? n + d->nsessions++ : d->nentries++;
 
+		if (how == EXITS_URET && !sessions) {
+			d->nsessions--;
+			d->no_sessions++;
+			continue;
+		}
 		if (how == EXITS_SKIP) {
 			d->nentries--;
 			continue;
@@ -151,12 +159,16 @@ static int collect_sites(struct driver *d, const struct driver_opts *o, char *er
 		d->offsets[at] = d->set.points[i].offset;
 		d->cookies[at] = point_cookie(&d->set, i);
 	}
+	if (d->no_sessions)
+		fprintf(stderr, "selfprof-bpf: %zu probe points left out: only a return probe "
+			"ends them, and without uprobe sessions it would be every process's\n",
+			d->no_sessions);
 	if (o->verbose && !d->uret)
 		fprintf(stderr, "selfprof-bpf: %s: %zu exit sites (%zu tail-calling points ended "
 			"by their provider's rets); return probes on %zu points (%zu tail calls, "
 			"%zu without a ret); %zu .cold/.warm parts; %zu points left out\n",
 			d->path, d->exits.n, d->exits.via_callee, d->nsessions, d->exits.tailcalls,
-			d->exits.no_exit, d->exits.fragments, d->exits.skipped);
+			d->exits.no_exit, d->exits.fragments, d->exits.skipped + d->no_sessions);
 	return 0;
 }
 
@@ -174,7 +186,7 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 		return -ENODATA;
 	}
 	r = choose_returns(d, as, o, sessions, err, errlen);
-	return r ?: collect_sites(d, o, err, errlen);
+	return r ?: collect_sites(d, o, sessions, err, errlen);
 }
 
 int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t errlen)

@@ -54,6 +54,7 @@ struct driver {
 	int guard_fd;		/* the unwinder library (libgcc_s), opened once */
 	uint64_t *offsets, *cookies;	/* plain entries [0, nentries), sessions [n, n + nsessions) */
 	size_t nentries, nsessions;
+	size_t no_sessions;	/* points left out: need a return probe, no sessions */
 	struct attachment att;
 };
 
