@@ -93,43 +93,42 @@ static int find_guard(struct driver *d, const struct asuser *as, char *err, size
 	return unwind_guard_find(&d->guard, d->fdpath, fdpath, err, errlen);
 }
 
-/* Whether intervals end with return probes: they need uprobe sessions (so
- * that they stay in traced threads) and the unwind guard. */
+/*
+ * Whether return probes can be used: they need uprobe sessions (so that
+ * they stay in traced threads) and the unwind guard (so that rustc's
+ * unwinding survives them). With both, auto and uret end every interval
+ * with one; exits uses them only where no exit instruction does.
+ */
 static int choose_returns(struct driver *d, const struct asuser *as, const struct driver_opts *o,
-			  bool sessions, char *err, size_t errlen)
+			  bool sessions, bool guard_fields, char *err, size_t errlen)
 {
-	char why[1024];
+	char why[1024] = "this kernel's uprobe internals are not the ones the guard reads";
 
-	if (o->returns == RETURNS_EXITS || o->returns == RETURNS_CALLEES)
+	if (o->returns == RETURNS_CALLEES)
 		return 0;
-	if (!sessions) {
+	if (!sessions)
+		snprintf(why, sizeof(why), "return probes need uprobe sessions (Linux 6.12 and "
+			 "uprobe_multi), or every rustc on the machine would get them");
+	if (!sessions || !guard_fields || find_guard(d, as, why, sizeof(why))) {
 		if (o->returns == RETURNS_URET) {
-			snprintf(err, errlen, "return probes need uprobe sessions (Linux 6.12 and "
-				 "uprobe_multi), or every rustc on the machine would get them; "
-				 "try --returns=exits");
+			snprintf(err, errlen, "%s; try --returns=exits", why);
 			return -EOPNOTSUPP;
 		}
-		return 0;
-	}
-	if (find_guard(d, as, why, sizeof(why))) {
-		if (o->returns == RETURNS_URET) {
-			snprintf(err, errlen, "%s: return probes would break rustc's unwinding; "
-				 "try --returns=exits", why);
-			return -ENOENT;
-		}
 		if (o->verbose)
-			fprintf(stderr, "selfprof-bpf: no unwind guard: %s\n", why);
+			fprintf(stderr, "selfprof-bpf: no return probes: %s\n", why);
 		return 0;
 	}
-	d->guarded = d->uret = true;
+	d->guarded = true;
+	d->uret = o->returns != RETURNS_EXITS;
 	return 0;
 }
 
 /* Entry sites: every point, plain or as a session (entry and return
- * probe). Exit sites: the `ret`s of the others (exits.h). Without uprobe
- * sessions, a point that only a return probe can end is left out: a plain
- * return probe would hijack return addresses in every process. */
-static int collect_sites(struct driver *d, const struct driver_opts *o, bool sessions,
+ * probe). Exit sites: the `ret`s of the others (exits.h). Without return
+ * probes (no sessions or no guard), a point that only a return probe can
+ * end is left out: a plain return probe would hijack return addresses in
+ * every process, and unguarded ones break rustc's unwinding. */
+static int collect_sites(struct driver *d, const struct driver_opts *o,
 			 char *err, size_t errlen)
 {
 	size_t n = d->set.n;
@@ -147,7 +146,7 @@ static int collect_sites(struct driver *d, const struct driver_opts *o, bool ses
 		uint8_t how = d->uret ? EXITS_URET : d->exits.uret[i];
 		size_t at = how == EXITS_URET ? n + d->nsessions++ : d->nentries++;
 
-		if (how == EXITS_URET && !sessions) {
+		if (how == EXITS_URET && !d->guarded) {
 			d->nsessions--;
 			d->no_sessions++;
 			continue;
@@ -161,7 +160,7 @@ static int collect_sites(struct driver *d, const struct driver_opts *o, bool ses
 	}
 	if (d->no_sessions)
 		fprintf(stderr, "selfprof-bpf: %zu probe points left out: only a return probe "
-			"ends them, and without uprobe sessions it would be every process's\n",
+			"ends them, and return probes are not safe here (-v says why)\n",
 			d->no_sessions);
 	if (o->verbose && !d->uret)
 		fprintf(stderr, "selfprof-bpf: %s: %zu exit sites (%zu tail-calling points ended "
@@ -173,8 +172,9 @@ static int collect_sites(struct driver *d, const struct driver_opts *o, bool ses
 }
 
 int driver_discover(struct driver *d, const struct asuser *as, const struct driver_opts *o,
-		    bool sessions, uint32_t id_base, char *err, size_t errlen)
+		    const struct tracer *t, uint32_t id_base, char *err, size_t errlen)
 {
+	bool sessions = t && t->sessions;
 	int r = probes_discover_ex(d->fdpath, o->probe_flags, &d->set, err, errlen);
 
 	if (r)
@@ -185,8 +185,8 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 			 probes_explain_empty(&d->set));
 		return -ENODATA;
 	}
-	r = choose_returns(d, as, o, sessions, err, errlen);
-	return r ?: collect_sites(d, o, sessions, err, errlen);
+	r = choose_returns(d, as, o, sessions, t && t->guard_fields, err, errlen);
+	return r ?: collect_sites(d, o, err, errlen);
 }
 
 int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t errlen)

@@ -54,7 +54,7 @@ struct driver {
 	int guard_fd;		/* the unwinder library (libgcc_s), opened once */
 	uint64_t *offsets, *cookies;	/* plain entries [0, nentries), sessions [n, n + nsessions) */
 	size_t nentries, nsessions;
-	size_t no_sessions;	/* points left out: need a return probe, no sessions */
+	size_t no_sessions;	/* points left out: need a return probe, none is safe */
 	struct attachment att;
 };
 
@@ -63,10 +63,10 @@ int driver_open(struct driver *d, const struct asuser *as, const char *path,
 		char *err, size_t errlen);
 
 /* Discover its probe points (ids from id_base) and how each interval
- * ends. 0, or -errno with one line in err (-ENODATA: no probe points,
- * err says why). */
+ * ends, as far as t's kernel allows (NULL: plain uprobes only). 0, or
+ * -errno with one line in err (-ENODATA: no probe points, err says why). */
 int driver_discover(struct driver *d, const struct asuser *as, const struct driver_opts *o,
-		    bool sessions, uint32_t id_base, char *err, size_t errlen);
+		    const struct tracer *t, uint32_t id_base, char *err, size_t errlen);
 
 /* Attach everything (exit sites, sessions, entries, the guard) to every
  * process mapping the library. 0, or -errno with one line in err. */

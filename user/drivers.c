@@ -61,7 +61,7 @@ static int add_new(struct driver_set *ds, struct driver *d, char *err, size_t er
 			 DRIVERS_MAX);
 		return fail(ds, DRIVERS_OPEN, -E2BIG);
 	}
-	r = driver_discover(d, ds->as, ds->o, ds->tr->sessions, ds->labels.n, err, errlen);
+	r = driver_discover(d, ds->as, ds->o, ds->tr, ds->labels.n, err, errlen);
 	if (r)
 		return fail(ds, r == -ENODATA ? DRIVERS_PROBES : DRIVERS_OPEN, r);
 	if (labels_add(&ds->labels, &d->set)) {

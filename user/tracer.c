@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "selfprof.skel.h"
 #include "tracer.h"
@@ -88,6 +89,37 @@ static int open_and_load(struct tracer *t, enum attach_method m, uint32_t ringbu
 	}
 }
 
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/* The uprobe internals the unwind guard reads (bpf/selfprof.bpf.c,
+ * guard_fields_exist): a kernel that renamed one leaves the guard blind,
+ * so return probes must not be used there. */
+static bool guard_fields_exist(void)
+{
+	static const char *const fields[][2] = {
+		{ "uprobe_task", "return_instances" }, { "uprobe_task", "depth" },
+		{ "return_instance", "stack" }, { "return_instance", "orig_ret_vaddr" },
+		{ "return_instance", "next" }, { "xol_area", "vaddr" },
+	};
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok = btf && !getenv("SELFPROF_BPF_NO_GUARD_FIELDS");
+
+	for (size_t i = 0; ok && i < sizeof(fields) / sizeof(fields[0]); i++)
+		ok = has_member(btf, fields[i][0], fields[i][1]);
+	btf__free(btf);
+	return ok;
+}
+
 int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 		char *err, size_t errlen)
 {
@@ -98,6 +130,7 @@ int tracer_open(struct tracer *t, enum attach_method m, uint32_t ringbuf_bytes,
 	libbpf_set_print(quiet_print);
 	r = open_and_load(t, m, ringbuf_bytes, err, errlen);
 	r = r ?: attach_tracepoints(t, err, errlen);
+	t->guard_fields = !r && guard_fields_exist();
 	if (r)
 		tracer_close(t);
 	return r;

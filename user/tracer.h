@@ -18,6 +18,7 @@ struct tracer {
 	struct selfprof_bpf *skel;
 	enum attach_method method;	/* what the uprobe programs were loaded for */
 	bool sessions;			/* sp_session loaded: the kernel has uprobe sessions */
+	bool guard_fields;		/* the kernel's BTF has what the unwind guard reads */
 	struct bpf_link *tp_links[3];
 };
 

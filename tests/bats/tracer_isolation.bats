@@ -98,3 +98,18 @@ wait_stopped() {
 	assert_success
 	assert_output --partial "lost events: 0"
 }
+
+@test "a kernel whose uprobe internals the guard cannot read: exit sites, and failing compiles still exit 1" {
+	# SELFPROF_BPF_NO_GUARD_FIELDS stands for a kernel whose BTF lacks them
+	run env SELFPROF_BPF_NO_GUARD_FIELDS=1 "$SELFPROF_BPF" -v --summary=none \
+		-o fallback.mm_profdata -- rustc typeerr.rs
+	assert_equal "$status" 1
+	assert_output --partial "no return probes: this kernel's uprobe internals"
+	assert_output --partial "probe points left out"
+	refute_output --partial "failed to initiate panic"
+	[ -s fallback.mm_profdata ]
+	run env SELFPROF_BPF_NO_GUARD_FIELDS=1 "$SELFPROF_BPF" --returns=uret --summary=none \
+		-o refused.mm_profdata -- rustc hello.rs
+	assert_output --partial "is not traced"
+	assert_output --partial "NOT TRACED"
+}

@@ -51,7 +51,7 @@ TEST(driver_reads_the_file_it_opened_not_the_path)
 	/* the path now names something else entirely */
 	REQUIRE(!unlink(link));
 	REQUIRE(!symlink("/bin/true", link));
-	CHECK(driver_discover(&d, &as, &o, false, 7, err, sizeof(err)) == 0);
+	CHECK(driver_discover(&d, &as, &o, NULL, 7, err, sizeof(err)) == 0);
 	CHECK(d.set.n > 100);
 	CHECK(d.set.id_base == 7);
 	CHECK(driver_point(&d, 7) == &d.set.points[0]);
