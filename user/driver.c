@@ -90,7 +90,7 @@ static int find_guard(struct driver *d, const struct asuser *as, char *err, size
 	if (r)
 		return r;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", d->guard_fd);
-	return unwind_guard_find(&d->guard, d->fdpath, fdpath, err, errlen);
+	return unwind_guard_find(&d->guard, &d->set, fdpath, err, errlen);
 }
 
 /*

@@ -167,6 +167,11 @@ static Elf_Scn *find_section_name(const struct elfsyms *ef, const char *name)
 	return NULL;
 }
 
+int elfsyms_fd(const struct elfsyms *ef)
+{
+	return ef->fd;
+}
+
 int elfsyms_has_symtab(const struct elfsyms *ef)
 {
 	return find_section_type(ef, SHT_SYMTAB) != NULL;

@@ -17,6 +17,9 @@ struct elfsyms;
 int elfsyms_open(const char *path, struct elfsyms **out, char *err, size_t errlen);
 void elfsyms_close(struct elfsyms *ef);
 
+/* The open file's descriptor (owned by ef), for reading its bytes. */
+int elfsyms_fd(const struct elfsyms *ef);
+
 /* Whether the file has a .symtab (unstripped, or a debug file). */
 int elfsyms_has_symtab(const struct elfsyms *ef);
 

@@ -252,21 +252,16 @@ static int scan_all(struct scan *s, const struct probe_set *set,
 		    uint64_t (*cookie_of)(const struct probe_set *, size_t),
 		    struct exit_sites *x, char *err, size_t errlen)
 {
-	struct elfsyms *ef;
+	const struct elfsyms *ef = set->elf;
 	size_t cap = 0;
 	int fd, rc = 0;
 	csh cs;
 
-	if (elfsyms_open(set->lib_path, &ef, err, errlen))
-		return -ENOEXEC;
-	fd = open(set->lib_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		snprintf(err, errlen, "disassembling %s: cannot open it or capstone", set->lib_path);
-		if (fd >= 0)
-			close(fd);
-		elfsyms_close(ef);
+	if (!ef || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+		snprintf(err, errlen, "disassembling %s: no library or no capstone", set->lib_path);
 		return -EIO;
 	}
+	fd = elfsyms_fd(ef);
 	for (size_t i = 0; i < s->n && !rc; i++) {
 		struct func *f = &s->f[i];
 		size_t found = 0, tail = 0, before = x->n;
@@ -320,8 +315,6 @@ static int scan_all(struct scan *s, const struct probe_set *set,
 			x->no_exit++;
 	}
 	cs_close(&cs);
-	close(fd);
-	elfsyms_close(ef);
 	return rc;
 }
 
@@ -329,8 +322,7 @@ int exits_find(const struct probe_set *set, uint64_t (*cookie_of)(const struct p
 	       struct exit_sites *out, char *err, size_t errlen)
 {
 	struct scan s = { 0 };
-	struct elfsyms *syms;
-	const char *symfile = set->debug_file ? set->debug_file : set->lib_path;
+	struct elfsyms *syms = set->syms;
 	int rc;
 
 	int only = out->only_callees;
@@ -348,9 +340,11 @@ int exits_find(const struct probe_set *set, uint64_t (*cookie_of)(const struct p
 	for (size_t i = 0; i < set->n; i++)
 		s.f[s.n++] = (struct func){ .addr = set->points[i].addr, .id = i };
 	qsort(s.f, s.n, sizeof(*s.f), cmp_addr);
-	rc = elfsyms_open(symfile, &syms, err, errlen);
-	if (rc)
+	if (!syms) {
+		snprintf(err, errlen, "%s: no symbols read", set->lib_path);
+		rc = -EINVAL;
 		goto out;
+	}
 	elfsyms_foreach_func(syms, pass_funcs, &s, NULL);
 	for (size_t i = 0; i < s.n; i++)
 		if (s.f[i].name)
@@ -360,7 +354,6 @@ int exits_find(const struct probe_set *set, uint64_t (*cookie_of)(const struct p
 	/* by_label: the same funcs, keyed by label (names kept in label order) */
 	s.by_label = calloc(s.n ? s.n : 1, sizeof(*s.by_label));
 	if (!s.by_label) {
-		elfsyms_close(syms);
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -379,7 +372,6 @@ int exits_find(const struct probe_set *set, uint64_t (*cookie_of)(const struct p
 		memcpy(s.f[i].callee, s.lab[i].callee, sizeof(s.f[i].callee));
 		s.f[i].ncallee = s.lab[i].ncallee;
 	}
-	elfsyms_close(syms);
 	rc = scan_all(&s, set, cookie_of, out, err, errlen);
 out:
 	for (size_t i = 0; i < s.n; i++)

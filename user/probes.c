@@ -575,9 +575,8 @@ int probes_discover_ex(const char *lib_path, unsigned int flags, struct probe_se
 	if (!rc && !out->n)
 		explain(out, lib_path);
 	free_walk(&w);
-	if (src != lib)
-		elfsyms_close(src);
-	elfsyms_close(lib);
+	out->elf = lib;
+	out->syms = src;
 	if (rc) {
 		probes_free(out);
 		snprintf(err, errlen, "%s: %s", lib_path, strerror(-rc));
@@ -594,6 +593,10 @@ void probes_free(struct probe_set *set)
 {
 	if (!set)
 		return;
+	if (set->syms && set->syms != set->elf)
+		elfsyms_close(set->syms);
+	elfsyms_close(set->elf);
+	set->elf = set->syms = NULL;
 	for (size_t i = 0; i < set->n; i++) {
 		free((char *)set->points[i].label);
 		free((char *)set->points[i].symbol);

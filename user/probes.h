@@ -11,6 +11,8 @@
 
 #include "events.h"
 
+struct elfsyms;
+
 /* What a probe point does when hit: bpf/events.h's SP_ROLE_*, which also
  * defines the attach cookie that carries it (PROBE_COOKIE). */
 enum probe_role {
@@ -42,6 +44,10 @@ struct probe_set {
 	size_t nsymbols;	/* symbols read (.symtab + .dynsym) */
 	int stripped;		/* no .symtab and no usable debug file */
 	char *debug_file;	/* separate debug file used, or NULL */
+	/* The library parsed once, and where its symbols were read (itself or
+	 * its debug file): open until probes_free, so that exit-site search
+	 * and the unwind guard read them without parsing the file again. */
+	struct elfsyms *elf, *syms;
 	char *why_empty;	/* probes_explain_empty()'s text when n == 0 (owned) */
 };
 

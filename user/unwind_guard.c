@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "elfsyms.h"
+#include "probes.h"
 #include "tracer.h"
 #include "unwind_guard.h"
 
@@ -84,32 +85,41 @@ static int on_sym(const char *name, uint64_t addr, uint64_t size, void *ctx)
 	return 0;
 }
 
+/* Sites named in syms, at offsets of elf (the same file, or syms is its
+ * debug file). */
+static int scan_syms(struct unwind_guard *g, struct elfsyms *syms, const struct elfsyms *elf,
+		     int catch, const char *name, char *err, size_t errlen)
+{
+	struct scan s = { .g = g, .catch = catch, .ef = elf };
+
+	elfsyms_foreach_func(syms, on_sym, &s, NULL);
+	if (s.err)
+		snprintf(err, errlen, "%s: a symbol outside the loaded segments", name);
+	return s.err;
+}
+
 static int scan_file(struct unwind_guard *g, const char *path, int catch, char *err, size_t errlen)
 {
-	struct scan s = { .g = g, .catch = catch };
 	struct elfsyms *ef;
 	int r = elfsyms_open(path, &ef, err, errlen);
 
 	if (r)
 		return r;
-	s.ef = ef;
-	elfsyms_foreach_func(ef, on_sym, &s, NULL);
+	r = scan_syms(g, ef, ef, catch, path, err, errlen);
 	elfsyms_close(ef);
-	if (s.err)
-		snprintf(err, errlen, "%s: a symbol outside the loaded segments", path);
-	return s.err;
+	return r;
 }
 
-int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, const char *unwinder,
+int unwind_guard_find(struct unwind_guard *g, const struct probe_set *driver, const char *unwinder,
 		      char *err, size_t errlen)
 {
 	int r;
 
 	memset(g, 0, sizeof(*g));
 	snprintf(g->unwinder, sizeof(g->unwinder), "%s", unwinder);
-	snprintf(g->driver, sizeof(g->driver), "%s", driver_lib);
+	snprintf(g->driver, sizeof(g->driver), "%s", driver->lib_path);
 	r = scan_file(g, g->unwinder, 0, err, errlen);
-	r = r ?: scan_file(g, g->driver, 1, err, errlen);
+	r = r ?: scan_syms(g, driver->syms, driver->elf, 1, g->driver, err, errlen);
 	if (r)
 		return r;
 	if (!g->nunwind || !g->ncatch) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "attach.h"
 
+struct probe_set;
 struct tracer;
 
 #define UNWIND_MAX_SITES	8
@@ -33,9 +34,10 @@ struct unwind_guard {
 int unwind_guard_locate(const char *driver_lib, char *out, size_t size);
 
 /* Both kinds of sites: the unwinder's entry points in unwinder (libgcc_s),
- * Rust's catch in driver_lib. 0, or -errno with a message in err. */
-int unwind_guard_find(struct unwind_guard *g, const char *driver_lib, const char *unwinder,
-		      char *err, size_t errlen);
+ * Rust's catch in the driver (read from its probe set's parsed symbols).
+ * 0, or -errno with a message in err. */
+int unwind_guard_find(struct unwind_guard *g, const struct probe_set *driver,
+		      const char *unwinder, char *err, size_t errlen);
 
 /* Attach sp_unwind and sp_rearm (every process; the programs act only
  * in traced threads). 0, or -errno with a message in err. */

@@ -46,7 +46,6 @@ TEST(ret_site_of_calibration_target)
 	REQUIRE(self_path(path, sizeof(path)) == 0);
 	REQUIRE(calibrate_target_location(path, sizeof(path), &entry, &exit) == 0);
 	REQUIRE(elfsyms_open(path, &ef, err, sizeof(err)) == 0);
-	elfsyms_close(ef);
 	/* Points are named by symbol value (st_value). In this PIE the text
 	 * segment's addresses equal its file offsets, so the entry's file
 	 * offset is the symbol value; the tail caller sits at the same
@@ -56,6 +55,7 @@ TEST(ret_site_of_calibration_target)
 	set.points = pts;
 	set.n = 2;
 	set.lib_path = path;
+	set.elf = set.syms = ef;	/* as probes_discover leaves them */
 	pts[0].addr = entry;
 	pts[1].addr = entry + ((uintptr_t)t_tailcaller - (uintptr_t)sp_calib_target);
 	pts[0].offset = entry;
@@ -69,4 +69,5 @@ TEST(ret_site_of_calibration_target)
 	CHECK_EQ_U64(x.uret[1], 1);
 	CHECK_EQ_U64(x.tailcalls, 1);
 	exits_free(&x);
+	elfsyms_close(ef);
 }
