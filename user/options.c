@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -105,53 +106,47 @@ static int parse_ringbuf(const char *arg, uint32_t *out)
 	return 0;
 }
 
+/* The argument getopt was at: what an unknown option error names. */
+static const char *argv_at_error = "?";
+
 static int bad(const char *opt, const char *arg, const char *want)
 {
-	fprintf(stderr, "selfprof-bpf: %s%s%s: %s\n", opt, arg ? "=" : "", arg ? arg : "", want);
+	bool is_short = opt[0] == '-' && opt[1] && !opt[2];
+
+	fprintf(stderr, "selfprof-bpf: %s%s%s: %s (see --help)\n", opt, !arg ? "" : is_short ? " " : "=",
+		arg ? arg : "", want);
 	return -1;
 }
 
-static int parse_returns(const char *arg, struct driver_opts *d)
-{
-	static const char *const names[] = {
-		[RETURNS_AUTO] = "auto", [RETURNS_URET] = "uret",
-		[RETURNS_EXITS] = "exits", [RETURNS_CALLEES] = "callees",
-	};
+/* One of an option's named values: its number, or -1 after a message. */
+struct named {
+	const char *name;
+	unsigned int value;
+};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(arg, names[i])) {
-			d->returns = i;
-			return 0;
-		}
-	}
-	return bad("--returns", arg, "want auto, uret, exits or callees");
+static long parse_named(const char *opt, const char *arg, const struct named *v, size_t n,
+			const char *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(arg, v[i].name))
+			return v[i].value;
+	return bad(opt, arg, want);
 }
 
-static int parse_summary(const char *arg, enum report_summary *s)
-{
-	if (!strcmp(arg, "none"))
-		*s = REPORT_NONE;
-	else if (!strcmp(arg, "top"))
-		*s = REPORT_TOP;
-	else if (!strcmp(arg, "full"))
-		*s = REPORT_FULL;
-	else
-		return bad("--summary", arg, "want none, top or full");
-	return 0;
-}
+#define PARSE_NAMED(opt, arg, table, want) \
+	parse_named(opt, arg, table, sizeof(table) / sizeof(table[0]), want)
 
-static int parse_probes(const char *arg, unsigned int *flags)
-{
-	if (!strcmp(arg, "queries"))
-		*flags = PROBES_F_QUERIES;
-	else if (!strcmp(arg, "default"))
-		*flags = PROBES_F_DEFAULT;
-	else if (!strcmp(arg, "all"))
-		*flags = PROBES_F_DEFAULT | PROBES_F_CONTEXT | PROBES_F_INHERIT;
-	else
-		return bad("--probes", arg, "want queries, default or all");
-	return 0;
-}
+static const struct named returns_names[] = {
+	{ "auto", RETURNS_AUTO }, { "uret", RETURNS_URET },
+	{ "exits", RETURNS_EXITS }, { "callees", RETURNS_CALLEES },
+};
+static const struct named summary_names[] = {
+	{ "none", REPORT_NONE }, { "top", REPORT_TOP }, { "full", REPORT_FULL },
+};
+static const struct named probes_names[] = {
+	{ "queries", PROBES_F_QUERIES }, { "default", PROBES_F_DEFAULT },
+	{ "all", PROBES_F_DEFAULT | PROBES_F_CONTEXT | PROBES_F_INHERIT },
+};
 
 static void defaults(struct opts *o)
 {
@@ -176,9 +171,18 @@ static int parse_one(int c, const char *arg, struct opts *o)
 	case 'v': o->verbose = o->drv.verbose = true; return 0;
 	case 'R': o->drv.returns = RETURNS_URET; return 0;
 	case 'K': o->drv.returns = RETURNS_CALLEES; return 0;
-	case 'E': return parse_returns(arg, &o->drv);
-	case 'S': return parse_summary(arg, &o->summary);
-	case 'P': return parse_probes(arg, &o->drv.probe_flags);
+	case 'E':
+		v = PARSE_NAMED("--returns", arg, returns_names, "want auto, uret, exits or callees");
+		o->drv.returns = v;
+		return v < 0 ? -1 : 0;
+	case 'S':
+		v = PARSE_NAMED("--summary", arg, summary_names, "want none, top or full");
+		o->summary = v;
+		return v < 0 ? -1 : 0;
+	case 'P':
+		v = PARSE_NAMED("--probes", arg, probes_names, "want queries, default or all");
+		o->drv.probe_flags = v;
+		return v < 0 ? -1 : 0;
 	case 'p':
 		v = parse_num(arg, INT32_MAX);
 		if (v <= 0)
@@ -198,7 +202,8 @@ static int parse_one(int c, const char *arg, struct opts *o)
 		return 0;
 	case 'h': opts_usage(stdout); exit(0);
 	case 'V': printf("selfprof-bpf %s\n", TOOL_VERSION); exit(0);
-	default: return -1;
+	default: return bad(optind > 1 ? argv_at_error : "?", NULL,
+			    "unknown option, or a value missing");
 	}
 }
 
@@ -223,14 +228,17 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	defaults(o);
-	while ((c = getopt_long(argc, argv, "+o:p:vh", longs, NULL)) != -1)
+	opterr = 0;	/* one line of ours instead of getopt's */
+	while ((c = getopt_long(argc, argv, "+o:p:vh", longs, NULL)) != -1) {
+		argv_at_error = argv[optind - 1];
 		if (parse_one(c, optarg, o))
 			return -1;
+	}
 	o->cmd = argv + optind;
 	if (o->list)
 		return 0;
 	if (!!o->pid == !!o->cmd[0]) {	/* exactly one of -p and CMD */
-		fprintf(stderr, "selfprof-bpf: give either -p PID or -- CMD\n");
+		fprintf(stderr, "selfprof-bpf: give either -p PID or -- CMD (see --help)\n");
 		return -1;
 	}
 	return 0;

@@ -22,10 +22,8 @@ int main(int argc, char **argv)
 	char path[4096];
 	int r;
 
-	if (opts_parse(argc, argv, &o)) {
-		opts_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (opts_parse(argc, argv, &o))
+		return EXIT_USAGE;	/* opts_parse said why, in one line */
 	s.o = &o;
 	s.sigfd = s.epfd = -1;
 	loop_block_signals_early();

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "dumpset.h"
 
 void spt_error(const char *what, const char *fmt, ...)
 {
@@ -193,5 +192,19 @@ int spt_parse_double(const char *s, double *out)
 	if (errno || *end || !isfinite(v))
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int spt_is_dump_name(const char *name)
+{
+	size_t len = strlen(name);
+	static const char *const suffixes[] = { ".mm_profdata", ".mm_profdata.gz" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (len > n && !strcmp(name + len - n, suffixes[i]))
+			return 1;
+	}
 	return 0;
 }

@@ -81,4 +81,8 @@ int spt_cmd_flamegraph(int argc, char **argv);
 int spt_cmd_compare(int argc, char **argv);
 int spt_cmd_convert(int argc, char **argv);
 
+/* Whether a directory entry of that name is read as a dump (what
+ * directories of dumps hold, and outputs must not overwrite). */
+int spt_is_dump_name(const char *name);
+
 #endif

@@ -23,20 +23,6 @@ struct dump_list {
 	size_t n, cap;
 };
 
-int spt_is_dump_name(const char *name)
-{
-	size_t len = strlen(name);
-	static const char *const suffixes[] = { ".mm_profdata", ".mm_profdata.gz" };
-
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(suffixes[i]);
-
-		if (len > n && !strcmp(name + len - n, suffixes[i]))
-			return 1;
-	}
-	return 0;
-}
-
 /* Append path (malloc'ed, now owned by the list); frees it on failure. */
 static int dump_list_push(struct dump_list *l, char *path)
 {

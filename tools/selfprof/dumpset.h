@@ -64,8 +64,6 @@ struct spt_crate_pair {
  * new_->ncrates. Returns the number of pairs. */
 size_t spt_dumpset_pair(const struct spt_dumpset *base, const struct spt_dumpset *new_,
 			struct spt_crate_pair *pairs);
-/* Whether a directory entry of that name is read as a dump. */
-int spt_is_dump_name(const char *name);
 /* The crate of that name, or NULL. */
 const struct spt_crate *spt_dumpset_find(const struct spt_dumpset *set, const char *name);
 
