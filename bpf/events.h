@@ -139,6 +139,7 @@ struct rec_fixup {
 	__u32 pid;
 	__u32 tid;
 	__u32 restore;		/* 1: before unwinding; 0: rearming after it */
+	__u64 start_boottime;	/* the process's, to tell it from a later one of that pid */
 	struct sp_fixup_slot slot[SP_FIXUP_MAX];
 };
 

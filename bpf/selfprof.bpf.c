@@ -246,6 +246,7 @@ static __noinline void fix_slots(struct sp_thread *t, __u64 sp, bool restore)
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
 	r->restore = restore;
+	r->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
 	if (bpf_ringbuf_output(&fixrb, r, sizeof(*r), BPF_RB_FORCE_WAKEUP)) {
 		stat_add(STAT_FIXUP_LOST, 1);
 		return;

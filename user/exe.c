@@ -69,6 +69,30 @@ int exe_driver_of(pid_t pid, char *lib, size_t size)
 	return r;
 }
 
+unsigned long long exe_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+	/* field 3 (state) follows ") "; starttime is field 22 */
+	for (int field = 2; p && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+	}
+	if (!p || sscanf(p, " %llu", &ticks) != 1)
+		return 0;
+	return ticks;
+}
+
 /* One /proc/PID/maps line: "start-end perms offset maj:min inode path". */
 static int parse_map_line(const char *line, char *path, size_t size, dev_t *dev, ino_t *ino)
 {

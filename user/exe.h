@@ -18,6 +18,11 @@ int exe_driver_of(pid_t pid, char *lib, size_t size);
  * /proc/PID/maps gives them. 0, -ENOENT if none, or another -errno. */
 int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino);
 
+/* When pid started, in clock ticks since boot (/proc/PID/stat's field 22,
+ * the kernel's start_boottime / (1e9 / CLK_TCK)): with the pid, it names
+ * one process, not a later one given the same pid. 0 if unknown. */
+unsigned long long exe_start_ticks(pid_t pid);
+
 /* Whether name is a librustc_driver file name (librustc_driver-*.so). */
 int exe_is_driver_name(const char *name);
 

@@ -6,21 +6,24 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/uio.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "exe.h"
 #include "fixups.h"
 
 /* Rewrite one slot if it still holds what BPF saw: the thread is stopped
  * (or about to stop before running user code), so nothing else changes
  * it meanwhile; a mismatch means a duplicate entry (chained instances
- * share a slot) and is left alone. */
-static void fix_slot(struct fixups *f, pid_t pid, const struct sp_fixup_slot *sl)
+ * share a slot) and is left alone. mem: the process's /proc/PID/mem. */
+static void fix_slot(struct fixups *f, int mem, const struct sp_fixup_slot *sl)
 {
 	uint64_t cur = 0, put = sl->put;
-	struct iovec l = { &cur, sizeof(cur) }, r = { (void *)(uintptr_t)sl->addr, sizeof(cur) };
 
-	if (process_vm_readv(pid, &l, 1, &r, 1, 0) != sizeof(cur)) {
+	if (pread(mem, &cur, sizeof(cur), (off_t)sl->addr) != sizeof(cur)) {
 		f->failed++;
 		return;
 	}
@@ -28,42 +31,101 @@ static void fix_slot(struct fixups *f, pid_t pid, const struct sp_fixup_slot *sl
 		f->skipped++;
 		return;
 	}
-	l.iov_base = &put;
-	if (process_vm_writev(pid, &l, 1, &r, 1, 0) != sizeof(put))
+	if (pwrite(mem, &put, sizeof(put), (off_t)sl->addr) != sizeof(put))
 		f->failed++;
 	else
 		f->written++;
 }
 
-static void queue_cont(struct fixups *f, pid_t pid)
+static void wait_stopped(pid_t pid);
+
+/* The stopped processes of a batch: once each has stopped, continue it. */
+static void continue_batch(struct fixups *f)
 {
 	for (size_t i = 0; i < f->npids; i++)
-		if (f->pids[i] == pid)
+		wait_stopped(f->pids[i]);
+	for (size_t i = 0; i < f->npids; i++) {
+		syscall(SYS_pidfd_send_signal, f->pidfds[i], SIGCONT, NULL, 0);
+		close(f->pidfds[i]);
+	}
+	f->npids = 0;
+}
+
+/* Continue pid (through pidfd, which names that very process) with its
+ * batch; a full batch is finished first, never continued early. */
+static void queue_cont(struct fixups *f, pid_t pid, int pidfd)
+{
+	for (size_t i = 0; i < f->npids; i++) {
+		if (f->pids[i] == pid) {
+			close(pidfd);
 			return;
-	if (f->npids < sizeof(f->pids) / sizeof(f->pids[0]))
-		f->pids[f->npids++] = pid;
-	else
-		kill(pid, SIGCONT);
+		}
+	}
+	if (f->npids == FIXUPS_BATCH)
+		continue_batch(f);
+	f->pids[f->npids] = pid;
+	f->pidfds[f->npids++] = pidfd;
+}
+
+/*
+ * The memory of the process BPF stopped, if it still is that process:
+ * the same start time (not a later one with its pid), still traced, and
+ * still the user's (a process that gained privileges, or is not
+ * dumpable, has a root-owned /proc/PID). Its memory is opened first and
+ * checked after: an exec afterwards gives it a new mm, and writes go to
+ * the old one. Returns the fd, or -1 (then nothing is written or sent).
+ */
+static int open_process(struct fixups *f, const struct rec_fixup *r, int *pidfd)
+{
+	uint64_t tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
+	uint32_t key = r->pid, flags;
+	char path[64];
+	struct stat st;
+	int mem;
+
+	*pidfd = syscall(SYS_pidfd_open, (pid_t)r->pid, 0);
+	if (*pidfd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%u/mem", r->pid);
+	mem = open(path, O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%u", r->pid);
+	if (mem >= 0 && !stat(path, &st) && st.st_uid == f->uid &&
+	    !bpf_map_lookup_elem(f->traced_fd, &key, &flags) &&
+	    exe_start_ticks(r->pid) == r->start_boottime / tick_ns)
+		return mem;
+	if (mem >= 0)
+		close(mem);
+	close(*pidfd);
+	return -1;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	const struct rec_fixup *r = data;
 	struct fixups *f = ctx;
+	int mem, pidfd;
 
 	if (size < sizeof(*r) || r->type != REC_FIXUP)
 		return 0;
 	f->records++;
+	mem = open_process(f, r, &pidfd);
+	if (mem < 0) {
+		f->refused++;
+		return 0;
+	}
 	for (unsigned i = 0; i < r->n && i < SP_FIXUP_MAX; i++)
-		fix_slot(f, r->pid, &r->slot[i]);
-	queue_cont(f, r->pid);
+		fix_slot(f, mem, &r->slot[i]);
+	close(mem);
+	queue_cont(f, r->pid, pidfd);
 	return 0;
 }
 
-int fixups_init(struct fixups *f, int map_fd)
+int fixups_init(struct fixups *f, int rb_fd, int traced_fd, uid_t uid)
 {
 	memset(f, 0, sizeof(*f));
-	f->rb = ring_buffer__new(map_fd, on_record, f, NULL);
+	f->traced_fd = traced_fd;
+	f->uid = uid;
+	f->rb = ring_buffer__new(rb_fd, on_record, f, NULL);
 	return f->rb ? 0 : -errno;
 }
 
@@ -128,14 +190,12 @@ void fixups_consume(struct fixups *f)
 	if (!f->rb)
 		return;
 	ring_buffer__consume(f->rb);
-	/* the list may grow as later records are consumed */
+	/* the batch may grow as later records are consumed */
 	for (size_t i = 0; i < f->npids; i++) {
 		wait_stopped(f->pids[i]);
 		ring_buffer__consume(f->rb);
 	}
-	for (size_t i = 0; i < f->npids; i++)
-		kill(f->pids[i], SIGCONT);
-	f->npids = 0;
+	continue_batch(f);
 }
 
 void fixups_free(struct fixups *f)

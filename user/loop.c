@@ -50,7 +50,7 @@ int loop_setup(struct session *s)
 	s->drain.on_exit = session_on_exit;
 	s->drain.on_exec = session_on_exec;
 	s->drain.ctx = s;
-	if (fixups_init(&s->fix, tracer_fixup_fd(&s->tr)))
+	if (fixups_init(&s->fix, tracer_fixup_fd(&s->tr), tracer_traced_fd(&s->tr), s->inv.uid))
 		return die(EXIT_BPF, "fixup ring buffer: %s", strerror(errno));
 	ev.data.fd = fixups_epoll_fd(&s->fix);
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "exe.h"
 #include "labels.h"
 #include "probes.h"
 #include "procs.h"
@@ -262,26 +263,9 @@ void procs_exec(struct procs *ps, const struct rec_exec *r)
  * (clock ticks since boot, CLOCK_BOOTTIME). */
 static uint64_t proc_start_mono(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ticks = 0;
-	ssize_t n;
+	unsigned long long ticks = exe_start_ticks(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = read_file(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* comm may hold spaces */
-	if (!p)
-		return 0;
-	/* field 3 (state) follows ") "; starttime is field 22 */
-	p += 2;
-	for (int f = 3; f < 22 && p; f++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (!p || sscanf(p, "%llu", &ticks) != 1)
+	if (!ticks)
 		return 0;
 	return ticks * (1000000000ULL / sysconf(_SC_CLK_TCK)) -
 	       (clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC));

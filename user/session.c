@@ -304,9 +304,11 @@ bool session_teardown(struct session *s)
 	watchdog_stop(&s->wd);
 	if (s->o->verbose)
 		fprintf(stderr, "selfprof-bpf: unwind guard: %llu stops, %llu stack slots "
-			"rewritten, %llu skipped, %llu failed\n",
+			"rewritten, %llu skipped, %llu failed; %llu stops refused (no longer "
+			"the traced process)\n",
 			(unsigned long long)s->fix.records, (unsigned long long)s->fix.written,
-			(unsigned long long)s->fix.skipped, (unsigned long long)s->fix.failed);
+			(unsigned long long)s->fix.skipped, (unsigned long long)s->fix.failed,
+			(unsigned long long)s->fix.refused);
 	session_stats(s, st);
 	if (s->drain.rb)
 		drain_consume(&s->drain);
