@@ -470,12 +470,15 @@ int BPF_PROG(sp_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* Whether the new image runs with ids other than the user's (setuid or
- * setgid): then it is someone else's process and leaves the trace. */
-static __always_inline bool gained_privileges(struct task_struct *p)
+/* Whether the new image is no longer simply the user's: a secure exec
+ * (setuid, setgid, file capabilities, an LSM transition) or ids other
+ * than the user's. Then it leaves the trace. */
+static __always_inline bool gained_privileges(struct task_struct *p, struct linux_binprm *bprm)
 {
 	const struct cred *c = p->cred;
 
+	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec))
+		return true;
 	return BPF_CORE_READ(c, euid.val) != traced_uid ||
 	       BPF_CORE_READ(c, egid.val) != traced_gid ||
 	       BPF_CORE_READ(c, suid.val) != traced_uid ||
@@ -542,8 +545,10 @@ int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->exe.pad = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	r->args_len = 0;
-	if (gained_privileges(p)) {
+	if (gained_privileges(p, bprm)) {
+		/* no state either: its probe hits find nothing to act on */
 		bpf_map_delete_elem(&traced, &tgid);
+		bpf_task_storage_delete(&threads, p);
 		r->flags = REC_EXEC_UNTRACED;
 	} else {
 		copy_args(p, r);

@@ -242,8 +242,10 @@ void procs_exec(struct procs *ps, const struct rec_exec *r)
 		ps->v[idx]->end = PROC_END_EXEC;
 		proc_remove(ps, idx);
 	}
-	if (r->flags & REC_EXEC_UNTRACED)	/* someone else's program now */
+	if (r->flags & REC_EXEC_UNTRACED) {	/* someone else's program now */
+		ps->untraced++;
 		return;
+	}
 	/* A long command line (cargo's rustc calls) is cut in the record;
 	 * take /proc's copy if the process still runs this image. */
 	if (r->flags & REC_EXEC_TRUNCATED) {

@@ -62,6 +62,7 @@ struct procs {
 	uint64_t events;	/* intervals in the files, all processes */
 	uint64_t dropped;	/* intervals of processes with no usable writer */
 	size_t nfailed;		/* dumps cut short by a write error */
+	size_t untraced;	/* processes that left the trace: a privileged exec */
 	int64_t mono_to_wall;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 };
 

@@ -138,6 +138,9 @@ void report_print(FILE *out, const struct report *r)
 	if (r->verbose)
 		fprintf(out, "selfprof-bpf: unmatched returns %" PRIu64 ", unwind guard blind %"
 			PRIu64 "\n", st[STAT_UNMATCHED], st[STAT_GUARD_BLIND]);
+	if (ps->untraced)
+		fprintf(out, "selfprof-bpf: %zu traced process(es) left the trace: they exec'd a "
+			"privileged (setuid, setgid or capable) program, not recorded\n", ps->untraced);
 	if (r->refused)
 		fprintf(out, "selfprof-bpf: WARNING: %zu rustc process(es) NOT TRACED: their "
 			"librustc_driver could not be probed (said above)\n", r->refused);

@@ -241,3 +241,15 @@ victim_untouched() {
 		run ! grep -Eq 'valid up to it|stays readable' <<< "$output"
 	fi
 }
+
+@test "a traced process that execs a setuid program leaves the trace" {
+	# passwd is setuid root: its image is not the user's to record, to stop
+	# or to write into
+	[ -u /usr/bin/passwd ] || skip "no setuid passwd"
+	run as_sudo --summary=none -o out/ -- sh -c '/usr/bin/passwd --help > /dev/null 2>&1; true'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 traced process(es) left the trace"* ]]
+	run as_sudo --summary=none -o out2/ -- sh -c 'true'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"left the trace"* ]]
+}
