@@ -91,6 +91,34 @@ static int read_segments(struct elfsyms *ef)
 	return 0;
 }
 
+/*
+ * Open path for reading only if it is a regular file: looked at through
+ * an O_PATH descriptor first, which opens nothing, so that a device node
+ * (a symlink planted where a file was expected) is never opened at all
+ * (some act on open), nor a FIFO waited on. Then the same inode is
+ * opened through /proc/self/fd. The fd, or -errno (-EISDIR: a directory,
+ * -ENOEXEC: another kind of file).
+ */
+static int open_regular(const char *path)
+{
+	char again[64];
+	struct stat st;
+	int pfd = open(path, O_PATH | O_CLOEXEC), fd;
+
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) || !S_ISREG(st.st_mode)) {
+		close(pfd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
+	}
+	snprintf(again, sizeof(again), "/proc/self/fd/%d", pfd);
+	fd = open(again, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		fd = -errno;
+	close(pfd);
+	return fd;
+}
+
 int elfsyms_open(const char *path, struct elfsyms **out, char *err, size_t errlen)
 {
 	struct elfsyms *ef;
@@ -100,10 +128,10 @@ int elfsyms_open(const char *path, struct elfsyms **out, char *err, size_t errle
 	*out = NULL;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(err, errlen, -EINVAL, path, "libelf initialisation failed");
-	/* O_NONBLOCK: opening a FIFO must not hang us before fstat refuses it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = open_regular(path);
 	if (fd < 0)
-		return fail(err, errlen, -errno, path, strerror(errno));
+		return fail(err, errlen, fd, path, fd == -EISDIR ? "is a directory, not an ELF file" :
+			    fd == -ENOEXEC ? "not a regular file" : strerror(-fd));
 	rc = check_regular_file(fd, path, &size, err, errlen);
 	if (rc) {
 		close(fd);
@@ -314,10 +342,10 @@ static int file_crc32(const char *path, uint32_t *crc)
 	unsigned char buf[16384];
 	uLong c = crc32(0L, Z_NULL, 0);
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		c = crc32(c, buf, (uInt)n);
 	close(fd);

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "demangle.h"
 #include "elfsyms.h"
@@ -534,15 +535,23 @@ static void explain(struct probe_set *out, const char *lib_path)
 	free(copy);
 }
 
-/* Symbols come from the library or its debug file; offsets always from the library. */
+/* Symbols come from the library or its debug file; offsets always from the
+ * library. Only a root-owned library (a distribution's stripped rustc) has
+ * its debug file looked for: the search opens files named from the
+ * library's directory, which for any other library its owner controls. */
 static int open_symbol_source(const char *lib_path, struct elfsyms *lib, struct probe_set *out,
 			      struct elfsyms **src)
 {
+	struct stat st;
 	char dbg[4096];
 
 	*src = lib;
 	if (elfsyms_has_symtab(lib))
 		return 0;
+	if (fstat(elfsyms_fd(lib), &st) || st.st_uid != 0) {
+		out->stripped = 1;
+		return 0;
+	}
 	if (elfsyms_find_debug_file(lib_path, lib, NULL, dbg, sizeof(dbg)) ||
 	    elfsyms_open(dbg, src, NULL, 0)) {
 		*src = lib;
