@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -96,10 +98,44 @@ void asuser_free(struct asuser *as)
 	memset(as, 0, sizeof(*as));
 }
 
+/*
+ * The effective capabilities, all of them cleared while acting as the
+ * user (the permitted set stays, so they come back): fsuid alone clears
+ * only the file-system ones, and CAP_SYS_PTRACE would still let a path
+ * like /proc/PID/root/... through to another process's files.
+ */
+static struct __user_cap_data_struct saved_caps[_LINUX_CAPABILITY_U32S_3];
+static bool caps_saved;
+
+static int set_effective(bool on)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (on) {
+		if (!caps_saved)
+			return 0;	/* never cleared */
+		caps_saved = false;
+		return syscall(SYS_capset, &h, saved_caps) ? -errno : 0;
+	}
+	if (syscall(SYS_capget, &h, saved_caps))
+		return -errno;
+	caps_saved = true;
+	memcpy(d, saved_caps, sizeof(d));
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		d[i].effective = 0;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
 static void leave(const struct asuser *as)
 {
 	if (!as->active)
 		return;
+	/* capabilities first: setfsuid and setgroups need them */
+	if (set_effective(true)) {
+		fprintf(stderr, "selfprof-bpf: cannot restore capabilities\n");
+		abort();
+	}
 	/* fsuid back to 0 gives the file capabilities back */
 	setfsuid(geteuid());
 	setfsgid(getegid());
@@ -120,7 +156,8 @@ static int enter(const struct asuser *as)
 	setfsgid(as->gid);
 	setfsuid(as->uid);
 	/* setfs*id return the previous value: read them back to be sure */
-	if (setfsgid(-1) != (int)as->gid || setfsuid(-1) != (int)as->uid) {
+	if (setfsgid(-1) != (int)as->gid || setfsuid(-1) != (int)as->uid ||
+	    set_effective(false)) {
 		leave(as);
 		return -EPERM;
 	}

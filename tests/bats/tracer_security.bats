@@ -253,3 +253,16 @@ victim_untouched() {
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"left the trace"* ]]
 }
+
+@test "-o through /proc/PID/cwd of a root process: refused, as the user could not go there" {
+	# the user cannot search priv/, but root's ptrace capability could take
+	# a path through a root process's /proc/PID/cwd into it
+	mkdir -m 700 "$W/priv"
+	mkdir -m 777 "$W/priv/pub"
+	(cd "$W/priv/pub" && exec sleep 30) &
+	sp=$!
+	run as_sudo --summary=none -o "/proc/$sp/cwd/out/" -- true
+	kill "$sp"
+	[ "$status" -eq 70 ]
+	[ ! -e "$W/priv/pub/out" ]
+}
