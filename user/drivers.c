@@ -125,7 +125,10 @@ int drivers_add_mapped(struct driver_set *ds, pid_t pid, char *err, size_t errle
 		return fail(ds, DRIVERS_OPEN, r);
 	}
 	r = drivers_add(ds, path, &d, err, errlen);
-	if (!r && (d->dev != dev || d->ino != ino)) {
+	/* the inode only: on btrfs, stat's device is the subvolume's and
+	 * /proc/PID/maps' the file system's */
+	(void)dev;
+	if (!r && d->ino != ino) {
 		snprintf(err, errlen, "%s is not the library process %d runs (replaced since?)",
 			 path, (int)pid);
 		return fail(ds, DRIVERS_OPEN, -ESTALE);

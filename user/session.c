@@ -216,6 +216,26 @@ void session_on_exec(void *ctx, const struct rec_exec *r)
 		update_metadata(s);
 }
 
+/* -p's target: a user process (kernel threads have no executable) that,
+ * under sudo, the user could ptrace themselves. */
+static int check_target(struct session *s)
+{
+	pid_t pid = s->o->pid;
+	char exe[64], buf[8];
+	int r;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (readlink(exe, buf, sizeof(buf)) < 0 && errno == ENOENT)
+		return die(EXIT_USAGE, "-p %d: %s", (int)pid, kill(pid, 0) && errno == ESRCH ?
+			   "no such process" : "not a user process (a kernel thread?)");
+	r = asuser_may_ptrace(&s->inv, pid);
+	if (r)
+		return die(EXIT_USAGE, "-p %d: %s", (int)pid, r == -ENOENT ? "no such process" :
+			   r == -EACCES || r == -EPERM ? "permission denied: you could not ptrace it" :
+			   strerror(-r));
+	return 0;
+}
+
 static int check_start(struct session *s, char *path, size_t size)
 {
 	struct opts *o = s->o;
@@ -233,13 +253,7 @@ static int check_start(struct session *s, char *path, size_t size)
 				   r == -EACCES ? "not executable" : "command not found");
 		return 0;
 	}
-	/* Under sudo, only what the user could ptrace themselves. */
-	r = asuser_may_ptrace(&s->inv, o->pid);
-	if (r)
-		return die(EXIT_USAGE, "-p %d: %s", (int)o->pid, r == -ENOENT ? "no such process" :
-			   r == -EACCES || r == -EPERM ? "permission denied: you could not ptrace it" :
-			   strerror(-r));
-	return 0;
+	return check_target(s);
 }
 
 static int start_child(struct session *s, const char *path)
@@ -262,11 +276,22 @@ static int start_child(struct session *s, const char *path)
 	return 0;
 }
 
+/* -p: trace the target, then check it once more: setup took a while, in
+ * which it may have exec'd a privileged program or been replaced by
+ * another process with its pid; from the insertion on, BPF's exec check
+ * covers it. */
 static int attach_running(struct session *s)
 {
+	int r;
+
 	s->child = s->o->pid;
-	procs_attach_running(&s->procs, s->o->pid);
 	tracer_trace_pid(&s->tr, s->o->pid, true);
+	r = check_target(s);
+	if (r) {
+		tracer_untrace_pid(&s->tr, s->o->pid);
+		return r;
+	}
+	procs_attach_running(&s->procs, s->o->pid);
 	return 0;
 }
 
