@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include "drivers.h"
 #include "exe.h"
 #include "tracer.h"
@@ -163,15 +165,23 @@ static uint32_t classify(struct driver_set *ds, const struct rec_exec *r)
 
 void drivers_on_exec(struct driver_set *ds, const struct rec_exec *r)
 {
+	int pidfd;
+
 	if (!(r->flags & REC_EXEC_HELD)) {
 		if (exe_refused(ds, &r->exe))
 			ds->refused++;
 		return;
 	}
+	/* Taken first: the process is held stopped now, so this names it
+	 * (not a later process given its pid while the library is read). */
+	pidfd = syscall(SYS_pidfd_open, (pid_t)r->pid, 0);
 	tracer_exe_seen(ds->tr, &r->exe, classify(ds, r));
 	if (exe_refused(ds, &r->exe))
 		ds->refused++;
-	kill(r->pid, SIGCONT);
+	if (pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0);
+		close(pidfd);
+	}
 }
 
 size_t drivers_points(const struct driver_set *ds)

@@ -106,7 +106,7 @@ static int setup_drivers(struct session *s)
 
 static int start_watchdog(struct session *s)
 {
-	int r = watchdog_start(&s->wd, tracer_traced_fd(&s->tr));
+	int r = watchdog_start(&s->wd, tracer_traced_fd(&s->tr), s->inv.uid);
 
 	return r ? die(EXIT_OS, "watchdog: %s", strerror(-r)) : 0;
 }

@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -22,15 +24,22 @@ static void close_all_but(int a, int b)
 	syscall(SYS_close_range, b + 1, ~0U, 0);
 }
 
-static void continue_stopped(int map_fd)
+/* The loader is gone, and with it BPF's exit tracepoint: an entry may be
+ * stale and its pid another process's by now. Only the user's own
+ * processes are continued (their /proc/PID is theirs). */
+static void continue_stopped(int map_fd, uid_t uid)
 {
 	uint32_t key, next, flags;
 	uint32_t *prev = NULL;
+	char path[32];
+	struct stat st;
 
 	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(map_fd, &key, &flags) && (flags & TRACED_STOPPED))
+		snprintf(path, sizeof(path), "/proc/%u", key);
+		if (!bpf_map_lookup_elem(map_fd, &key, &flags) && (flags & TRACED_STOPPED) &&
+		    !stat(path, &st) && st.st_uid == uid)
 			kill((pid_t)key, SIGCONT);
 	}
 }
@@ -45,7 +54,7 @@ static void continue_stopped(int map_fd)
 #define DEAD_PASSES	40
 #define DEAD_PASS_US	50000
 
-static void __attribute__((noreturn)) watchdog_main(int rd, int map_fd)
+static void __attribute__((noreturn)) watchdog_main(int rd, int map_fd, uid_t uid)
 {
 	bool clean = false;
 	ssize_t n;
@@ -68,14 +77,14 @@ static void __attribute__((noreturn)) watchdog_main(int rd, int map_fd)
 			clean = true;
 	} while (n > 0 || (n < 0 && errno == EINTR));
 	for (int pass = 0; pass < (clean ? 1 : DEAD_PASSES); pass++) {
-		continue_stopped(map_fd);
+		continue_stopped(map_fd, uid);
 		if (!clean)
 			usleep(DEAD_PASS_US);
 	}
 	_exit(0);
 }
 
-int watchdog_start(struct watchdog *w, int traced_map_fd)
+int watchdog_start(struct watchdog *w, int traced_map_fd, uid_t uid)
 {
 	int fds[2];
 	sigset_t none;
@@ -96,7 +105,7 @@ int watchdog_start(struct watchdog *w, int traced_map_fd)
 	if (w->pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		watchdog_main(fds[0], traced_map_fd);
+		watchdog_main(fds[0], traced_map_fd, uid);
 	}
 	close(fds[0]);
 	w->pipe_fd = fds[1];

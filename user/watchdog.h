@@ -16,8 +16,9 @@ struct watchdog {
 	int pipe_fd;	/* write end; the loader's death closes it */
 };
 
-/* Start it with the traced map's fd. Returns 0 or -errno. */
-int watchdog_start(struct watchdog *w, int traced_map_fd);
+/* Start it with the traced map's fd and the user the trace is for (only
+ * their processes are continued). Returns 0 or -errno. */
+int watchdog_start(struct watchdog *w, int traced_map_fd, uid_t uid);
 
 /* The loader's normal end, everything detached: let it do its one pass
  * and wait for it. */
