@@ -28,7 +28,9 @@ static const struct {
 	[HOOK_INCR_RESULT_HASHING] = { ">::incr_result_hashing::{", 1 << 8 },
 	[HOOK_QUERY_PROVIDER] = { ">::query_provider::{", 1 << 1 },
 	[HOOK_QUERY_BLOCKED] = { ">::query_blocked::{", 1 << 3 },
+	[HOOK_VERBOSE_ACTIVITY] = { NULL, 1 << 0 },
 };
+#define VERBOSE "<rustc_data_structures::profiling::SelfProfilerRef>::verbose_generic_activity"
 
 /* Where the guard's drop is not inlined, the scope ends with a call of
  * one of these on the slot (on the normal path and on unwinding alike:
@@ -37,13 +39,14 @@ static const struct {
 static const char *const drops[] = {
 	"core::ptr::drop_in_place::<rustc_data_structures::profiling::TimingGuard>",
 	"core::ptr::drop_in_place::<measureme::profiler::TimingGuard>",
+	"core::ptr::drop_in_place::<rustc_data_structures::profiling::VerboseTimingGuard>",
 };
 
 const char *hook_kind_name(unsigned int kind)
 {
 	static const char *const names[HOOK__KINDS] = {
 		"generic_activity", "generic_activity_with_arg", "incr_cache_loading",
-		"incr_result_hashing", "query_provider", "query_blocked",
+		"incr_result_hashing", "query_provider", "query_blocked", "verbose_generic_activity",
 	};
 
 	return kind < HOOK__KINDS ? names[kind] : "?";
@@ -116,6 +119,13 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elsize)
 	return 0;
 }
 
+static const struct target *find_target(const struct target *t, size_t n, uint64_t addr)
+{
+	if (!n)
+		return NULL;
+	return bsearch(&(struct target){ .addr = addr }, t, n, sizeof(*t), cmp_target);
+}
+
 /* Which kind a symbol names, if it is a cold-call instance we want, or
  * KIND_DROP for a guard's drop; -1 otherwise. */
 static int instance_kind(const char *name)
@@ -125,15 +135,17 @@ static int instance_kind(const char *name)
 	int kind = -1;
 
 	/* cheap filters before demangling; .cold/.warm parts are no entry points */
-	if (!strstr(name, "9cold_call") && !drop)
+	if (!strstr(name, "9cold_call") && !strstr(name, "24verbose_generic_activity") && !drop)
 		return -1;
 	if (strstr(demangle_suffix(name), ".cold") || strstr(demangle_suffix(name), ".warm"))
 		return -1;
 	d = demangle_rust(name);
 	if (d && strstr(d, "::exec::cold_call::<"))
 		for (int k = 0; k < HOOK__KINDS && kind < 0; k++)
-			if (strstr(d, kinds[k].closure))
+			if (kinds[k].closure && strstr(d, kinds[k].closure))
 				kind = k;
+	if (d && !strcmp(d, VERBOSE))
+		kind = HOOK_VERBOSE_ACTIVITY;
 	for (size_t i = 0; d && drop && i < sizeof(drops) / sizeof(drops[0]); i++)
 		if (!strcmp(d, drops[i]))
 			kind = KIND_DROP;
@@ -147,8 +159,7 @@ static int collect_fn(const char *name, uint64_t addr, uint64_t size, void *ctx)
 	struct scan *s = ctx;
 	int kind = instance_kind(name);
 
-	if (kind >= 0 && !bsearch(&(struct target){ .addr = addr }, s->direct, s->ndirect,
-				  sizeof(*s->direct), cmp_target)) {
+	if (kind >= 0 && !find_target(s->direct, s->ndirect, addr)) {
 		if (push((void **)&s->direct, &s->ndirect, &s->capdirect, sizeof(*s->direct)))
 			return -ENOMEM;
 		s->direct[s->ndirect++] = (struct target){ addr, addr, kind };
@@ -184,8 +195,7 @@ static void dedup_fns(struct scan *s)
 static int collect_got(uint64_t where, uint64_t value, void *ctx)
 {
 	struct scan *s = ctx;
-	struct target *t = bsearch(&(struct target){ .addr = value }, s->direct, s->ndirect,
-				   sizeof(*s->direct), cmp_target);
+	const struct target *t = find_target(s->direct, s->ndirect, value);
 
 	if (!t)
 		return 0;
@@ -195,10 +205,6 @@ static int collect_got(uint64_t where, uint64_t value, void *ctx)
 	return 0;
 }
 
-static const struct target *find_target(const struct target *t, size_t n, uint64_t addr)
-{
-	return bsearch(&(struct target){ .addr = addr }, t, n, sizeof(*t), cmp_target);
-}
 
 static const uint8_t *code_at(const struct scan *s, uint64_t addr, uint64_t size)
 {
@@ -766,6 +772,51 @@ static void find_ends(struct scan *s, const struct code *c, struct hook_site *h)
 	}
 }
 
+/* verbose_generic_activity(&self, label: &'static str): the label's
+ * address and length in %rdx and %rcx, set shortly before the call. */
+static char *reg_label(struct scan *s, const struct code *c, size_t k)
+{
+	struct stored st = { .len = -1 };
+	size_t lo = k;
+
+	for (int n = 0; n < 12 && follows(c, lo); n++)
+		lo--;
+	for (size_t i = lo; i < k; i++) {
+		const cs_insn *in = c->all[i];
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *d = &x->operands[0], *v = &x->operands[1];
+
+		if (x->op_count != 2 || d->type != X86_OP_REG)
+			continue;
+		if (d->reg == X86_REG_RDX)
+			st.ptr = in->id == X86_INS_LEA && v->mem.base == X86_REG_RIP ?
+				 in->address + in->size + v->mem.disp : 0;
+		if (d->reg == X86_REG_RCX || d->reg == X86_REG_ECX)
+			st.len = in->id == X86_INS_MOV && v->type == X86_OP_IMM ? v->imm : -1;
+	}
+	return pair_label(s, &st);
+}
+
+/* A call of verbose_generic_activity: the call is the start probe. */
+static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
+			    struct hook_site *h)
+{
+	h->start_addr = h->call;
+	if (elfsyms_addr_to_offset(s->elf, h->start_addr, &h->start))
+		h->start_addr = 0;
+	h->mask = kinds[h->kind].bit;	/* tested inside the callee */
+	h->label = reg_label(s, c, k);
+	h->has_slot = arg_slot(c, k >= 12 ? k - 12 : 0, k, X86_REG_RDI, &h->slot);
+	if (h->has_slot)
+		find_ends(s, c, h);
+	if (!h->has_slot)
+		h->reason = "guard not returned into a stack slot";
+	else if (!h->nends)
+		h->reason = "no drop of the guard slot in the function (the guard moves on)";
+	else if (!h->label)
+		h->reason = "label not static (built at run time or passed in)";
+}
+
 static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 {
 	long k = insn_at(c, h->call), g;
@@ -775,6 +826,8 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 		h->reason = "call not at an instruction boundary";
 		return;
 	}
+	if (h->kind == HOOK_VERBOSE_ACTIVITY)
+		return analyze_verbose(s, c, k, h);
 	b = block_start(c, k);
 	g = guard_branch(c, b, kinds[h->kind].bit);
 	if (g >= 0) {

@@ -32,6 +32,11 @@ enum hook_kind {
 	HOOK_INCR_RESULT_HASHING,
 	HOOK_QUERY_PROVIDER,
 	HOOK_QUERY_BLOCKED,
+	/* Session::time and friends: a call of the out-of-line
+	 * SelfProfilerRef::verbose_generic_activity with a static label (the
+	 * generic_activity hook inside it sees only a label passed in). The
+	 * start probe is the call itself, the ends the guard's drop. */
+	HOOK_VERBOSE_ACTIVITY,
 	HOOK__KINDS,
 };
 
