@@ -37,10 +37,21 @@ static const struct {
  * rustc records the event either way). Targets of this kind are ends. */
 #define KIND_DROP	0xff
 static const char *const drops[] = {
-	"core::ptr::drop_in_place::<rustc_data_structures::profiling::TimingGuard>",
-	"core::ptr::drop_in_place::<measureme::profiler::TimingGuard>",
-	"core::ptr::drop_in_place::<rustc_data_structures::profiling::VerboseTimingGuard>",
+	"rustc_data_structures::profiling::TimingGuard>",
+	"measureme::profiler::TimingGuard>",
+	"rustc_data_structures::profiling::VerboseTimingGuard>",
 };
+
+/* Drop glue of T: drop_in_place::<T> (1.95), drop_glue::<T> (1.97 nightly). */
+static bool is_drop_of(const char *d, const char *type)
+{
+	static const char *const glue[] = { "core::ptr::drop_in_place::<", "core::ptr::drop_glue::<" };
+
+	for (size_t i = 0; i < sizeof(glue) / sizeof(glue[0]); i++)
+		if (!strncmp(d, glue[i], strlen(glue[i])) && !strcmp(d + strlen(glue[i]), type))
+			return true;
+	return false;
+}
 
 const char *hook_kind_name(unsigned int kind)
 {
@@ -130,7 +141,8 @@ static const struct target *find_target(const struct target *t, size_t n, uint64
  * KIND_DROP for a guard's drop; -1 otherwise. */
 static int instance_kind(const char *name)
 {
-	bool drop = strstr(name, "13drop_in_place") && strstr(name, "11TimingGuard");
+	bool drop = (strstr(name, "13drop_in_place") || strstr(name, "9drop_glue")) &&
+		    strstr(name, "TimingGuard");
 	char *d;
 	int kind = -1;
 
@@ -147,7 +159,7 @@ static int instance_kind(const char *name)
 	if (d && !strcmp(d, VERBOSE))
 		kind = HOOK_VERBOSE_ACTIVITY;
 	for (size_t i = 0; d && drop && i < sizeof(drops) / sizeof(drops[0]); i++)
-		if (!strcmp(d, drops[i]))
+		if (is_drop_of(d, drops[i]))
 			kind = KIND_DROP;
 	free(d);
 	return kind;
@@ -622,6 +634,7 @@ struct stored {
 	uint64_t ptr;		/* rip-relative address stored at off */
 	int32_t ref;		/* stack offset stored at off (has_ref) */
 	bool has_ref;
+	x86_reg from;		/* the register stored at off (whatever it held) */
 	int64_t len;		/* immediate stored at off + 8, or -1 */
 };
 
@@ -633,6 +646,7 @@ static void stores_at(const struct code *c, size_t lo, size_t hi, int32_t off, s
 
 	st->ptr = 0;
 	st->has_ref = false;
+	st->from = X86_REG_INVALID;
 	st->len = -1;
 	for (size_t i = lo; i < hi; i++) {
 		const cs_insn *in = c->all[i];
@@ -660,6 +674,7 @@ static void stores_at(const struct code *c, size_t lo, size_t hi, int32_t off, s
 
 		r = v->type == X86_OP_REG ? reg_index(v->reg) : -1;
 		if (at == off && r >= 0) {
+			st->from = v->reg;
 			st->ptr = rip[r];
 			st->has_ref = on_stack[r];
 			st->ref = stack[r];
@@ -678,6 +693,27 @@ static char *pair_label(struct scan *s, const struct stored *st)
 		return NULL;
 	p = code_at(s, st->ptr, st->len);
 	return p && plausible_label(p, st->len) ? strndup((const char *)p, st->len) : NULL;
+}
+
+/* Whether every write of reg in the function is `lea d(%rsp), reg`, one d. */
+static bool only_stack_value(const struct code *c, x86_reg reg, int32_t *d)
+{
+	bool seen = false;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const cs_x86 *x = &c->all[i]->detail->x86;
+
+		if (!x->op_count || x->operands[0].type != X86_OP_REG || x->operands[0].reg != reg ||
+		    c->all[i]->id == X86_INS_TEST || c->all[i]->id == X86_INS_CMP ||
+		    c->all[i]->id == X86_INS_PUSH || c->all[i]->id == X86_INS_POP)
+			continue;
+		if (c->all[i]->id != X86_INS_LEA || !rsp_mem(&x->operands[1]) ||
+		    (seen && *d != x->operands[1].mem.disp))
+			return false;
+		*d = x->operands[1].mem.disp;
+		seen = true;
+	}
+	return seen;
 }
 
 /*
@@ -701,8 +737,13 @@ static char *find_label(struct scan *s, const struct code *c, size_t guard, size
 	if (!st.ptr && !st.has_ref)
 		stores_at(c, b, k, env, &st);
 	l = pair_label(s, &st);
-	if (l || !st.has_ref)
+	if (l)
 		return l;
+	/* a callee-saved register pointing into the frame since earlier */
+	if (!st.has_ref && st.from != X86_REG_INVALID)
+		st.has_ref = only_stack_value(c, st.from, &st.ref);
+	if (!st.has_ref)
+		return NULL;
 	stores_at(c, lo, guard, st.ref, &st2);
 	return pair_label(s, &st2);
 }
