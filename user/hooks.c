@@ -566,6 +566,26 @@ static bool rsp_mem(const cs_x86_op *op)
 	       op->mem.index == X86_REG_INVALID;
 }
 
+/* The general register r is (or is part of: %eax of %rax), 0-14, or -1. */
+static int reg_index(x86_reg r)
+{
+	static const x86_reg regs[][2] = {
+		{ X86_REG_RAX, X86_REG_EAX }, { X86_REG_RBX, X86_REG_EBX },
+		{ X86_REG_RCX, X86_REG_ECX }, { X86_REG_RDX, X86_REG_EDX },
+		{ X86_REG_RSI, X86_REG_ESI }, { X86_REG_RDI, X86_REG_EDI },
+		{ X86_REG_RBP, X86_REG_EBP }, { X86_REG_R8, X86_REG_R8D },
+		{ X86_REG_R9, X86_REG_R9D }, { X86_REG_R10, X86_REG_R10D },
+		{ X86_REG_R11, X86_REG_R11D }, { X86_REG_R12, X86_REG_R12D },
+		{ X86_REG_R13, X86_REG_R13D }, { X86_REG_R14, X86_REG_R14D },
+		{ X86_REG_R15, X86_REG_R15D },
+	};
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		if (regs[i][0] == r || regs[i][1] == r)
+			return i;
+	return -1;
+}
+
 /* The stack slot an argument register points to, set between lo and k
  * (through register moves: `lea 0x30(%rsp),%rax; ...; mov %rax,%rdx`). */
 static bool arg_slot(const struct code *c, size_t lo, size_t k, x86_reg reg, int32_t *slot)
@@ -575,8 +595,10 @@ static bool arg_slot(const struct code *c, size_t lo, size_t k, x86_reg reg, int
 		const cs_x86_op *v = &x->operands[1];
 
 		if (x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
-		    x->operands[0].reg != reg)
+		    reg_index(x->operands[0].reg) != reg_index(reg))
 			continue;
+		if (x->operands[0].reg != reg)
+			return false;	/* a part of it written */
 		if (c->all[i]->id == X86_INS_LEA && rsp_mem(v)) {
 			*slot = v->mem.disp;
 			return true;
@@ -611,20 +633,6 @@ static bool plausible_label(const uint8_t *p, size_t len)
 		i += n;
 	}
 	return true;
-}
-
-static int reg_index(x86_reg r)
-{
-	static const x86_reg regs[] = {
-		X86_REG_RAX, X86_REG_RBX, X86_REG_RCX, X86_REG_RDX, X86_REG_RSI, X86_REG_RDI,
-		X86_REG_RBP, X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11, X86_REG_R12,
-		X86_REG_R13, X86_REG_R14, X86_REG_R15,
-	};
-
-	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-		if (regs[i] == r)
-			return i;
-	return -1;
 }
 
 /* What instructions [lo, hi) store at off(%rsp) and off+8(%rsp): the
@@ -673,7 +681,7 @@ static void stores_at(const struct code *c, size_t lo, size_t hi, int32_t off, s
 			     b >= 0 && on_stack[b] ? stack[b] + (int32_t)d->mem.disp : INT32_MIN;
 
 		r = v->type == X86_OP_REG ? reg_index(v->reg) : -1;
-		if (at == off && r >= 0) {
+		if (at == off && r >= 0 && v->size == 8) {
 			st->from = v->reg;
 			st->ptr = rip[r];
 			st->has_ref = on_stack[r];
@@ -695,25 +703,49 @@ static char *pair_label(struct scan *s, const struct stored *st)
 	return p && plausible_label(p, st->len) ? strndup((const char *)p, st->len) : NULL;
 }
 
-/* Whether every write of reg in the function is `lea d(%rsp), reg`, one d. */
-static bool only_stack_value(const struct code *c, x86_reg reg, int32_t *d)
+/* Whether every write of reg in the function is one `lea X(base), reg`
+ * (a register set once, outside the loop that uses it): X's value, as
+ * an %rsp offset or, for %rip, an address. */
+static bool only_lea(const struct code *c, x86_reg reg, x86_reg base, int64_t *val)
 {
 	bool seen = false;
 
 	for (size_t i = 0; i < c->n; i++) {
-		const cs_x86 *x = &c->all[i]->detail->x86;
+		const cs_insn *in = c->all[i];
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *v = &x->operands[1];
+		int64_t here;
 
-		if (!x->op_count || x->operands[0].type != X86_OP_REG || x->operands[0].reg != reg ||
-		    c->all[i]->id == X86_INS_TEST || c->all[i]->id == X86_INS_CMP ||
-		    c->all[i]->id == X86_INS_PUSH || c->all[i]->id == X86_INS_POP)
+		if (!x->op_count || x->operands[0].type != X86_OP_REG ||
+		    reg_index(x->operands[0].reg) != reg_index(reg) || in->id == X86_INS_TEST ||
+		    in->id == X86_INS_CMP || in->id == X86_INS_PUSH || in->id == X86_INS_POP)
 			continue;
-		if (c->all[i]->id != X86_INS_LEA || !rsp_mem(&x->operands[1]) ||
-		    (seen && *d != x->operands[1].mem.disp))
+		if (in->id != X86_INS_LEA || x->operands[0].reg != reg || v->mem.base != base ||
+		    v->mem.index != X86_REG_INVALID)
 			return false;
-		*d = x->operands[1].mem.disp;
+		here = base == X86_REG_RIP ? (int64_t)(in->address + in->size) + v->mem.disp :
+			v->mem.disp;
+		if (seen && here != *val)
+			return false;
+		*val = here;
 		seen = true;
 	}
 	return seen;
+}
+
+/* A (pointer, length) pair's pointer stored from a register set once. */
+static void resolve_ptr(const struct code *c, struct stored *st)
+{
+	int64_t v;
+
+	if (st->ptr || st->has_ref || st->from == X86_REG_INVALID)
+		return;
+	if (only_lea(c, st->from, X86_REG_RSP, &v)) {
+		st->has_ref = true;
+		st->ref = v;
+	} else if (only_lea(c, st->from, X86_REG_RIP, &v)) {
+		st->ptr = v;
+	}
 }
 
 /*
@@ -734,17 +766,15 @@ static char *find_label(struct scan *s, const struct code *c, size_t guard, size
 	for (int n = 0; n < ENV_WINDOW && follows(c, lo); n++)
 		lo--;
 	stores_at(c, lo, guard, env, &st);
-	if (!st.ptr && !st.has_ref)
-		stores_at(c, b, k, env, &st);
+	stores_at(c, b, k, env, &st2);	/* or filled in the cold block */
+	if (st2.from != X86_REG_INVALID)
+		st = st2;
+	resolve_ptr(c, &st);
 	l = pair_label(s, &st);
-	if (l)
+	if (l || !st.has_ref)
 		return l;
-	/* a callee-saved register pointing into the frame since earlier */
-	if (!st.has_ref && st.from != X86_REG_INVALID)
-		st.has_ref = only_stack_value(c, st.from, &st.ref);
-	if (!st.has_ref)
-		return NULL;
 	stores_at(c, lo, guard, st.ref, &st2);
+	resolve_ptr(c, &st2);
 	return pair_label(s, &st2);
 }
 
@@ -829,10 +859,10 @@ static char *reg_label(struct scan *s, const struct code *c, size_t k)
 
 		if (x->op_count != 2 || d->type != X86_OP_REG)
 			continue;
-		if (d->reg == X86_REG_RDX)
+		if (reg_index(d->reg) == reg_index(X86_REG_RDX))
 			st.ptr = in->id == X86_INS_LEA && v->mem.base == X86_REG_RIP ?
 				 in->address + in->size + v->mem.disp : 0;
-		if (d->reg == X86_REG_RCX || d->reg == X86_REG_ECX)
+		if (reg_index(d->reg) == reg_index(X86_REG_RCX))
 			st.len = in->id == X86_INS_MOV && v->type == X86_OP_IMM ? v->imm : -1;
 	}
 	return pair_label(s, &st);
