@@ -30,6 +30,8 @@ static const struct {
 	[HOOK_QUERY_BLOCKED] = { ">::query_blocked::{", 1 << 3 },
 	[HOOK_VERBOSE_ACTIVITY] = { NULL, 1 << 0 },
 };
+/* A byte match that disassembly does not confirm as a call: dropped. */
+static const char NOT_A_CALL[] = "call not at an instruction boundary";
 #define VERBOSE "<rustc_data_structures::profiling::SelfProfilerRef>::verbose_generic_activity"
 
 /* Where the guard's drop is not inlined, the scope ends with a call of
@@ -894,7 +896,7 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 	size_t b;
 
 	if (k < 0) {
-		h->reason = "call not at an instruction boundary";
+		h->reason = NOT_A_CALL;
 		return;
 	}
 	if (h->kind == HOOK_VERBOSE_ACTIVITY)
@@ -1053,6 +1055,17 @@ int hooks_find(const struct probe_set *set, struct hook_set *out, char *err, siz
 	}
 	rc = find_sites(&s, set);
 	if (!rc) {
+		size_t j = 0;
+
+		for (size_t i = 0; i < out->n; i++) {
+			struct hook_site *e = &out->sites[i];
+
+			if (!e->start_addr && !e->reason)
+				e->reason = "the calling function could not be read";
+			if (e->reason != NOT_A_CALL)
+				out->sites[j++] = *e;
+		}
+		out->n = j;
 		qsort(out->sites, out->n, sizeof(*out->sites), cmp_site);
 		for (size_t i = 0; i < out->n; i++) {
 			out->count[out->sites[i].kind]++;
