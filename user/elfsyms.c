@@ -254,6 +254,56 @@ int elfsyms_foreach_func(struct elfsyms *ef, elfsyms_cb cb, void *ctx, size_t *n
 	return rc;
 }
 
+/* The value a relocation stores, when it is known without loading. */
+static int reloc_value(Elf_Data *symdata, const GElf_Rela *r, uint64_t *value)
+{
+	GElf_Sym sym;
+
+	switch (GELF_R_TYPE(r->r_info)) {
+	case R_X86_64_RELATIVE:
+		*value = r->r_addend;
+		return 0;
+	case R_X86_64_GLOB_DAT:
+	case R_X86_64_JUMP_SLOT:
+	case R_X86_64_64:
+		if (!symdata || !gelf_getsym(symdata, GELF_R_SYM(r->r_info), &sym) ||
+		    sym.st_shndx == SHN_UNDEF)
+			return -1;
+		*value = sym.st_value + r->r_addend;
+		return 0;
+	}
+	return -1;
+}
+
+int elfsyms_foreach_reloc(struct elfsyms *ef, elfsyms_reloc_cb cb, void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Scn *symscn;
+		Elf_Data *data, *symdata = NULL;
+		GElf_Rela r;
+		uint64_t v;
+		int rc;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		symscn = elf_getscn(ef->elf, sh.sh_link);
+		if (symscn)
+			symdata = elf_getdata(symscn, NULL);
+		for (size_t i = 0; data && i < data->d_size / sh.sh_entsize; i++) {
+			if (!gelf_getrela(data, i, &r) || reloc_value(symdata, &r, &v))
+				continue;
+			rc = cb(r.r_offset, v, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 /* Objects without program headers (relocatable): use the sections. */
 static int section_offset(const struct elfsyms *ef, uint64_t addr, uint64_t *off)
 {

@@ -32,6 +32,15 @@ int elfsyms_has_symtab(const struct elfsyms *ef);
 typedef int (*elfsyms_cb)(const char *name, uint64_t addr, uint64_t size, void *ctx);
 int elfsyms_foreach_func(struct elfsyms *ef, elfsyms_cb cb, void *ctx, size_t *nsyms);
 
+/*
+ * Call cb for each dynamic relocation that stores a known address in the
+ * loaded image (a GOT slot, a pointer in .data.rel.ro): R_X86_64_RELATIVE
+ * (its addend) and GLOB_DAT, JUMP_SLOT, 64 against a defined symbol (its
+ * value + addend). A non-zero return from cb stops the walk and is returned.
+ */
+typedef int (*elfsyms_reloc_cb)(uint64_t where, uint64_t value, void *ctx);
+int elfsyms_foreach_reloc(struct elfsyms *ef, elfsyms_reloc_cb cb, void *ctx);
+
 /* File offset of the byte at virtual address addr: through the PT_LOAD
  * program header holding it (sections as a fallback for objects without
  * program headers). 0, or -ERANGE if no loaded part of the file holds it

@@ -25,6 +25,8 @@ void opts_usage(FILE *f)
 "  --no-correction    do not subtract the measured probe cost from intervals\n"
 "  --cost-ns=N        per-probe-hit cost to subtract instead of calibrating\n"
 "  --list-probes      print the probe points and exit\n"
+"  --list-hooks       print rustc's own profiler hook sites found in the code\n"
+"                     (kind, label, start and end probe offsets) and exit\n"
 "  --returns=HOW      how intervals end: auto (default: uret if the unwind guard\n"
 "                     and uprobe sessions are there, else exits), uret (return\n"
 "                     probes, only in traced threads; a guard\n"
@@ -168,6 +170,7 @@ static int parse_one(int c, const char *arg, struct opts *o)
 	case 'L': o->lib = arg; return 0;
 	case 'N': o->correction = false; return 0;
 	case 'l': o->list = true; return 0;
+	case 'H': o->list = o->list_hooks = true; return 0;
 	case 'v': o->verbose = o->drv.verbose = true; return 0;
 	case 'R': o->drv.returns = RETURNS_URET; return 0;
 	case 'K': o->drv.returns = RETURNS_CALLEES; return 0;
@@ -216,6 +219,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 		{ "no-correction", no_argument, 0, 'N' },
 		{ "cost-ns", required_argument, 0, 'C' },
 		{ "list-probes", no_argument, 0, 'l' },
+		{ "list-hooks", no_argument, 0, 'H' },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "uretprobes", no_argument, 0, 'R' },
 		{ "keep-unwinding", no_argument, 0, 'K' },

@@ -36,6 +36,7 @@ struct opts {
 	bool correction;
 	long cost_ns;		/* >= 0: fixed per-hit cost instead of calibrating */
 	bool list;
+	bool list_hooks;	/* --list-hooks: with list */
 	bool verbose;
 	struct driver_opts drv;
 	uint32_t ringbuf_bytes;

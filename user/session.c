@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "asuser.h"
+#include "hooks.h"
 #include "checks.h"
 #include "probes.h"
 #include "report.h"
@@ -20,7 +21,34 @@ static int drivers_exit_code(enum drivers_stage stage)
 	       stage == DRIVERS_ATTACH ? EXIT_BPF : EXIT_NOLIB;
 }
 
-/* --list-probes: the library of --lib, or of `rustc --print sysroot`. */
+/* --list-hooks: one line per site, "-" where nothing was found. */
+static int print_hooks(const struct probe_set *set, const char *path, char *err, size_t errlen)
+{
+	struct hook_set h;
+	int r = hooks_find(set, &h, err, errlen);
+
+	if (r)
+		return r;
+	printf("# %zu hook sites in %s (%zu through the GOT):", h.n, path, h.via_got);
+	for (unsigned int k = 0; k < HOOK__KINDS; k++)
+		printf(" %s %zu", hook_kind_name(k), h.count[k]);
+	printf("\n# kind\tlabel\tstart\tends\tslot\treason\tcall (address)\n");
+	for (size_t i = 0; i < h.n; i++) {
+		const struct hook_site *e = &h.sites[i];
+
+		printf("%s\t%s\t", hook_kind_name(e->kind), e->label ? e->label : "-");
+		printf(e->start_addr ? "%#llx\t" : "-\t", (unsigned long long)e->start);
+		for (size_t j = 0; j < e->nends; j++)
+			printf("%s%#llx", j ? "," : "", (unsigned long long)e->ends[j]);
+		printf(e->nends ? "\t" : "-\t");
+		printf(e->has_slot ? "%#x(%%rsp)\t" : "-\t", e->slot);
+		printf("%s\t%#llx\n", e->reason ? e->reason : "ok", (unsigned long long)e->call);
+	}
+	hooks_free(&h);
+	return 0;
+}
+
+/* --list-probes, --list-hooks: the library of --lib, or of `rustc --print sysroot`. */
 int session_list_probes(struct session *s)
 {
 	char sysroot[4096], lib[4096], err[4400];
@@ -38,8 +66,10 @@ int session_list_probes(struct session *s)
 	if (r)
 		return die(EXIT_OS, "%s", strerror(-r));
 	r = driver_open(&d, &as, lib, err, sizeof(err));
-	if (!r && !(r = probes_discover_ex(d.fdpath, s->o->drv.probe_flags, &d.set, err,
-					  sizeof(err)))) {
+	r = r ?: probes_discover_ex(d.fdpath, s->o->drv.probe_flags, &d.set, err, sizeof(err));
+	if (!r && s->o->list_hooks) {
+		r = print_hooks(&d.set, d.path, err, sizeof(err));
+	} else if (!r) {
 		printf("# %zu probe points in %s (%s)\n", d.set.n, d.path, d.set.generation);
 		for (size_t i = 0; i < d.set.n; i++)
 			printf("%#llx\t%s\t%s\t%s\n", (unsigned long long)d.set.points[i].offset,
