@@ -69,25 +69,29 @@ int exe_driver_of(pid_t pid, char *lib, size_t size)
 	return r;
 }
 
+char *exe_read_stat(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+}
+
 unsigned long long exe_start_ticks(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ticks = 0;
-	size_t n;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+	p = exe_read_stat(path, buf, sizeof(buf));
 	/* field 3 (state) follows ") "; starttime is field 22 */
-	for (int field = 2; p && field < 22; field++) {
+	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
-	}
 	if (!p || sscanf(p, " %llu", &ticks) != 1)
 		return 0;
 	return ticks;

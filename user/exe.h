@@ -18,6 +18,11 @@ int exe_driver_of(pid_t pid, char *lib, size_t size);
  * /proc/PID/maps gives them. 0, -ENOENT if none, or another -errno. */
 int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino);
 
+/* Read a /proc stat file (of a process or a thread) into buf: a pointer
+ * to what follows the command name's closing parenthesis (" S ..."), or
+ * NULL. */
+char *exe_read_stat(const char *path, char *buf, size_t size);
+
 /* When pid started, in clock ticks since boot (/proc/PID/stat's field 22,
  * the kernel's start_boottime / (1e9 / CLK_TCK)): with the pid, it names
  * one process, not a later one given the same pid. 0 if unknown. */

@@ -138,17 +138,9 @@ int fixups_epoll_fd(const struct fixups *f)
 static int thread_stopped(pid_t pid, const char *tid)
 {
 	char path[320], buf[512], *p;
-	FILE *fp;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
-	fp = fopen(path, "re");
-	if (!fp)
-		return 1;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
+	p = exe_read_stat(path, buf, sizeof(buf));
 	return !p || !p[1] || strchr("TtZXx", p[2]) != NULL;
 }
 

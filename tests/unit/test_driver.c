@@ -6,25 +6,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include "test.h"
+#include "rustc_lib.h"
 #include "asuser.h"
 #include "child.h"
 #include "driver.h"
-
-/* The stable toolchain's driver, from `rustc --print sysroot`. */
-static int find_lib(char *out, size_t size)
-{
-	char sysroot[4096] = "";
-	FILE *p = popen("rustc --print sysroot 2>/dev/null || "
-			"$HOME/.cargo/bin/rustc --print sysroot 2>/dev/null", "r");
-
-	if (!p)
-		return -1;
-	if (!fgets(sysroot, sizeof(sysroot), p))
-		sysroot[0] = 0;
-	pclose(p);
-	sysroot[strcspn(sysroot, "\n")] = 0;
-	return sysroot[0] ? probes_find_driver(sysroot, out, size) : -1;
-}
 
 static struct asuser as_self(void)
 {
@@ -40,10 +25,10 @@ TEST(driver_reads_the_file_it_opened_not_the_path)
 	struct driver_opts o = { .probe_flags = PROBES_F_DEFAULT, .returns = RETURNS_EXITS };
 	struct asuser as = as_self();
 	const char *link = t_tmp("driver-link.so");
-	char lib[4096], err[4400];
+	char lib[4096], err[4400], version[128];
 	struct driver d;
 
-	if (find_lib(lib, sizeof(lib)))
+	if (t_find_driver("rustc", lib, sizeof(lib), version, sizeof(version)))
 		SKIP("no rustup toolchain");
 	unlink(link);
 	REQUIRE(!symlink(lib, link));

@@ -4,34 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include "test.h"
+#include "rustc_lib.h"
 #include "hooks.h"
 #include "probes.h"
-
-/* A toolchain's driver and its `rustc --version`: rustc is "rustc" (the
- * default toolchain) or "rustup run nightly rustc". */
-static int find_lib(const char *rustc, char *out, size_t size, char *version, size_t vsize)
-{
-	char sysroot[4096] = "", cmd[512];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s --print sysroot 2>/dev/null || "
-		 "$HOME/.cargo/bin/%s --print sysroot 2>/dev/null", rustc, rustc);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	if (!fgets(sysroot, sizeof(sysroot), p))
-		sysroot[0] = 0;
-	pclose(p);
-	sysroot[strcspn(sysroot, "\n")] = 0;
-	snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null || $HOME/.cargo/bin/%s --version",
-		 rustc, rustc);
-	p = popen(cmd, "r");
-	if (!p || !fgets(version, vsize, p))
-		version[0] = 0;
-	if (p)
-		pclose(p);
-	return sysroot[0] ? probes_find_driver(sysroot, out, size) : -1;
-}
 
 static const struct hook_site *with_label(const struct hook_set *h, const char *label)
 {
@@ -151,7 +126,7 @@ static void check_toolchain(const char *rustc)
 	struct hook_set h;
 	size_t labelled = 0, ga = 0;
 
-	if (find_lib(rustc, lib, sizeof(lib), version, sizeof(version)))
+	if (t_find_driver(rustc, lib, sizeof(lib), version, sizeof(version)))
 		SKIP("no rustup toolchain");
 	REQUIRE(probes_discover(lib, &set, err, sizeof(err)) == 0);
 	REQUIRE(hooks_find(&set, &h, err, sizeof(err)) == 0);
