@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "demangle.h"
 #include "elfsyms.h"
@@ -536,9 +537,9 @@ static void explain(struct probe_set *out, const char *lib_path)
 }
 
 /* Symbols come from the library or its debug file; offsets always from the
- * library. Only a root-owned library (a distribution's stripped rustc) has
- * its debug file looked for: the search opens files named from the
- * library's directory, which for any other library its owner controls. */
+ * library. Only a library of root's (a distribution's stripped rustc) or
+ * of whoever runs this has its debug file looked for: the search opens
+ * files named from the library's directory, which its owner controls. */
 static int open_symbol_source(const char *lib_path, struct elfsyms *lib, struct probe_set *out,
 			      struct elfsyms **src)
 {
@@ -548,7 +549,7 @@ static int open_symbol_source(const char *lib_path, struct elfsyms *lib, struct 
 	*src = lib;
 	if (elfsyms_has_symtab(lib))
 		return 0;
-	if (fstat(elfsyms_fd(lib), &st) || st.st_uid != 0) {
+	if (fstat(elfsyms_fd(lib), &st) || (st.st_uid != 0 && st.st_uid != geteuid())) {
 		out->stripped = 1;
 		return 0;
 	}

@@ -15,7 +15,7 @@ teardown() {
 	# nothing of ours may survive a test, stopped or not
 	[ -n "${TRACER:-}" ] && kill -KILL "$TRACER" 2>/dev/null
 	pkill -CONT -f "rustc typeerr.rs" 2>/dev/null
-	cd / && rm -rf "${W:?}"
+	[ -n "${W:-}" ] && cd / && rm -rf "$W"
 	return 0
 }
 

@@ -13,7 +13,7 @@ setup() {
 }
 
 teardown() {
-	cd / && rm -rf "${W:?}"
+	[ -n "${W:-}" ] && cd / && rm -rf "$W"
 	return 0
 }
 

@@ -215,6 +215,30 @@ TEST(debuglink_same_dir)
 	probes_free(&s);
 }
 
+/* A library someone else owns: its directory is theirs, so the files its
+ * debuglink names there are not opened (the search would run as root). */
+TEST(debuglink_of_another_users_library_not_followed)
+{
+	const char *lib = symlib(), *dir = t_tmp("dl-other");
+	char so[600], dbg[600];
+	struct probe_set s;
+	char err[256];
+
+	if (geteuid() != 0)
+		SKIP("needs root (to give the library to another user)");
+	REQUIRE(lib);
+	snprintf(so, sizeof(so), "%s/lib.so", dir);
+	snprintf(dbg, sizeof(dbg), "%s/lib.so.debug", dir);
+	mkdir(dir, 0755);
+	REQUIRE(split_debug(lib, so, dbg) == 0);
+	REQUIRE(chown(so, 65534, 65534) == 0);
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(s.stripped, 1);
+	CHECK(s.debug_file == NULL);
+	CHECK_EQ_U64(s.n, 0);
+	probes_free(&s);
+}
+
 TEST(debuglink_dot_debug_dir)
 {
 	const char *lib = symlib(), *dir = t_tmp("dl2");
