@@ -14,7 +14,7 @@
 struct bpf_program;
 struct bpf_link;
 
-#define ATTACH_MAX_GROUPS	4
+#define ATTACH_MAX_GROUPS	6
 
 enum attach_method {
 	ATTACH_MULTI,	/* two uprobe_multi links (programs loaded for it) */

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include "asuser.h"
 #include "driver.h"
+#include "hooks.h"
+#include "selfprof.h"
 #include "tracer.h"
 
 /*
@@ -171,6 +173,74 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 	return 0;
 }
 
+/* One hook site as a probe point: a GenericActivity with its static label. */
+static int add_hook_point(struct probe_set *set, const struct hook_site *h)
+{
+	struct probe_point *v = realloc(set->points, (set->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	set->points = v;
+	v += set->n;
+	memset(v, 0, sizeof(*v));
+	v->offset = h->start;
+	v->addr = h->start_addr;
+	v->kind = SP_KIND_GENERIC_ACTIVITY;
+	v->role = PROBE_ROLE_INTERVAL;
+	v->label = strdup(h->label);
+	if (!v->label)
+		return -ENOMEM;
+	set->n++;
+	return 0;
+}
+
+static bool hook_usable(const struct hook_site *h)
+{
+	return (h->kind == HOOK_GENERIC_ACTIVITY || h->kind == HOOK_GENERIC_ACTIVITY_WITH_ARG ||
+		h->kind == HOOK_VERBOSE_ACTIVITY) &&
+	       h->label && h->start && h->nends && !h->reason;
+}
+
+/*
+ * GenericActivity events from rustc's own hooks (hooks.h): each usable
+ * site (static label, start and ends found) is a point after the
+ * functions'; its start and its ends are plain uprobes with the point's
+ * cookie, so BPF opens the frame at the start and closes it at the end
+ * whose stack pointer matches (the same frame: no return probe).
+ */
+static int add_hooks(struct driver *d, char *err, size_t errlen)
+{
+	struct hook_set hs;
+	size_t cap = 0;
+	int r = hooks_find(&d->set, &hs, err, errlen);
+
+	if (r)
+		return r;
+	for (size_t i = 0; i < hs.n; i++)
+		cap += hook_usable(&hs.sites[i]) ? hs.sites[i].nends : 0;
+	d->hook_starts = calloc(hs.n + 1, sizeof(uint64_t));
+	d->hook_start_ck = calloc(hs.n + 1, sizeof(uint64_t));
+	d->hook_ends = calloc(cap + 1, sizeof(uint64_t));
+	d->hook_end_ck = calloc(cap + 1, sizeof(uint64_t));
+	r = d->hook_starts && d->hook_start_ck && d->hook_ends && d->hook_end_ck ? 0 : -ENOMEM;
+	for (size_t i = 0; i < hs.n && !r; i++) {
+		const struct hook_site *h = &hs.sites[i];
+
+		if (!hook_usable(h) || (r = add_hook_point(&d->set, h)))
+			continue;
+		d->hook_start_ck[d->nhook_starts] = point_cookie(&d->set, d->set.n - 1);
+		d->hook_starts[d->nhook_starts++] = h->start;
+		for (size_t e = 0; e < h->nends; e++) {
+			d->hook_end_ck[d->nhook_ends] = point_cookie(&d->set, d->set.n - 1);
+			d->hook_ends[d->nhook_ends++] = h->ends[e];
+		}
+	}
+	hooks_free(&hs);
+	if (r)
+		snprintf(err, errlen, "out of memory");
+	return r;
+}
+
 int driver_discover(struct driver *d, const struct asuser *as, const struct driver_opts *o,
 		    const struct tracer *t, uint32_t id_base, char *err, size_t errlen)
 {
@@ -186,22 +256,28 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 		return -ENODATA;
 	}
 	r = choose_returns(d, as, o, sessions, t && t->guard_fields, err, errlen);
-	return r ?: collect_sites(d, o, err, errlen);
+	r = r ?: collect_sites(d, o, err, errlen);
+	d->nfuncs = d->set.n;
+	return r || !o->hooks ? r : add_hooks(d, err, errlen);
 }
 
 int driver_attach(struct driver *d, const struct tracer *t, char *err, size_t errlen)
 {
-	struct attach_group g[3] = {
+	struct attach_group g[5] = {
 		{ tracer_return_prog(t), { d->exits.offsets, d->exits.cookies, d->exits.n },
 		  ATTACH_ENTRY },
-		{ tracer_session_prog(t), { d->offsets + d->set.n, d->cookies + d->set.n,
+		{ tracer_return_prog(t), { d->hook_ends, d->hook_end_ck, d->nhook_ends },
+		  ATTACH_ENTRY },
+		{ tracer_session_prog(t), { d->offsets + d->nfuncs, d->cookies + d->nfuncs,
 					    d->nsessions }, ATTACH_SESSION },
 		{ tracer_entry_prog(t), { d->offsets, d->cookies, d->nentries }, ATTACH_ENTRY },
+		{ tracer_entry_prog(t), { d->hook_starts, d->hook_start_ck, d->nhook_starts },
+		  ATTACH_ENTRY },
 	};
 	int r;
 
 	/* exit sites before entries: no frame opens before its end is in place */
-	r = attach_points(&d->att, t->method, d->fdpath, g, 3, 0, err, errlen);
+	r = attach_points(&d->att, t->method, d->fdpath, g, 5, 0, err, errlen);
 	if (!r && d->guarded && unwind_guard_attach(&d->guard, t, err, errlen)) {
 		attach_release(&d->att);
 		r = -EINVAL;
@@ -223,6 +299,10 @@ void driver_close(struct driver *d)
 	exits_free(&d->exits);
 	free(d->offsets);
 	free(d->cookies);
+	free(d->hook_starts);
+	free(d->hook_start_ck);
+	free(d->hook_ends);
+	free(d->hook_end_ck);
 	if (d->fd >= 0)
 		close(d->fd);
 	if (d->guard_fd >= 0)

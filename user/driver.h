@@ -36,6 +36,7 @@ enum returns_mode {
 
 struct driver_opts {
 	unsigned int probe_flags;	/* PROBES_F_* */
+	bool hooks;		/* GenericActivity from rustc's own hook sites (hooks.h) */
 	enum returns_mode returns;
 	bool verbose;
 };
@@ -55,6 +56,12 @@ struct driver {
 	uint64_t *offsets, *cookies;	/* plain entries [0, nentries), sessions [n, n + nsessions) */
 	size_t nentries, nsessions;
 	size_t no_sessions;	/* points left out: need a return probe, none is safe */
+	/* hook sites: their points follow the functions' in set.points, from
+	 * id nfuncs on; starts and ends are plain instruction probes, paired
+	 * in BPF by stack pointer (no return probe) */
+	size_t nfuncs;
+	uint64_t *hook_starts, *hook_start_ck, *hook_ends, *hook_end_ck;
+	size_t nhook_starts, nhook_ends;
 	struct attachment att;
 };
 

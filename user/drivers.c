@@ -189,7 +189,7 @@ size_t drivers_points(const struct driver_set *ds)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ds->n; i++)
-		n += ds->v[i]->nentries + ds->v[i]->nsessions;
+		n += ds->v[i]->nentries + ds->v[i]->nsessions + ds->v[i]->nhook_starts;
 	return n;
 }
 
