@@ -327,19 +327,23 @@ int BPF_KPROBE(sp_entry)
 }
 
 /*
- * The index of the open frame whose entry stack pointer is sp, searching
- * from the top; -1 if none. Normally the top matches at once; frames above
- * the match were skipped by unwinding (rustc's fatal errors unwind).
+ * The index of the open frame of point id whose entry stack pointer is sp,
+ * searching from the top; -1 if none. Normally the top matches at once;
+ * frames above the match were skipped by unwinding (rustc's fatal errors
+ * unwind), or are hook events of the same function frame (one sp) that
+ * never reached an end.
  */
-static __always_inline int find_frame(struct sp_thread *t, __u32 depth, __u64 sp)
+static __always_inline int find_frame(struct sp_thread *t, __u32 depth, __u64 sp, __u32 id)
 {
 #pragma clang loop unroll(disable)
 	for (int i = 0; i < SP_MAX_DEPTH; i++) {
 		int idx = (int)depth - 1 - i;
+		struct sp_frame *f;
 
 		if (idx < 0)
 			break;
-		if (t->frames[idx & (SP_MAX_DEPTH - 1)].sp == sp)
+		f = &t->frames[idx & (SP_MAX_DEPTH - 1)];
+		if (f->sp == sp && SP_COOKIE_ID(f->cookie) == id)
 			return idx;
 	}
 	return -1;
@@ -371,7 +375,7 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	d = t->depth;
 	if (d > SP_MAX_DEPTH)
 		return;
-	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0));
+	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0), SP_COOKIE_ID(site));
 	f = &t->frames[(idx < 0 ? 0 : idx) & (SP_MAX_DEPTH - 1)];
 	/* The frame must be this function's. */
 	if (idx < 0 || SP_COOKIE_ID(f->cookie) != SP_COOKIE_ID(site)) {
