@@ -15,8 +15,10 @@
 #include "session.h"
 #include "sysroot.h"
 
-static int drivers_exit_code(enum drivers_stage stage)
+static int drivers_exit_code(enum drivers_stage stage, int err)
 {
+	if (err == -ENOMEM)
+		return EXIT_OS;
 	return stage == DRIVERS_PROBES ? EXIT_NOPROBES :
 	       stage == DRIVERS_ATTACH ? EXIT_BPF : EXIT_NOLIB;
 }
@@ -127,7 +129,7 @@ static int setup_drivers(struct session *s)
 	else if (s->o->pid)
 		r = drivers_add_mapped(&s->drivers, s->o->pid, err, sizeof(err));
 	if (r)
-		return die(drivers_exit_code(s->drivers.stage), "%s", err);
+		return die(drivers_exit_code(s->drivers.stage, r), "%s", err);
 	tracer_hold_new_exes(&s->tr, !s->o->lib);
 	if (s->tr.method != ATTACH_MULTI)
 		fprintf(stderr, "selfprof-bpf: uprobe_multi unavailable; perf uprobes instead\n");
