@@ -310,10 +310,3 @@ void driver_close(struct driver *d)
 	memset(d, 0, sizeof(*d));
 	d->fd = d->guard_fd = -1;
 }
-
-const struct probe_point *driver_point(const struct driver *d, uint32_t id)
-{
-	if (id < d->set.id_base || id - d->set.id_base >= d->set.n)
-		return NULL;
-	return &d->set.points[id - d->set.id_base];
-}

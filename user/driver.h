@@ -85,7 +85,4 @@ void driver_detach(struct driver *d);
 /* Detach and free; safe on a zeroed driver. */
 void driver_close(struct driver *d);
 
-/* The probe point with global id, or NULL. */
-const struct probe_point *driver_point(const struct driver *d, uint32_t id);
-
 #endif

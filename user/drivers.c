@@ -116,9 +116,8 @@ int drivers_add_mapped(struct driver_set *ds, pid_t pid, char *err, size_t errle
 {
 	const struct driver *d;
 	char path[4096];
-	dev_t dev;
 	ino_t ino;
-	int r = exe_mapped_driver(pid, path, sizeof(path), &dev, &ino);
+	int r = exe_mapped_driver(pid, path, sizeof(path), &ino);
 
 	if (r == -ENOENT)
 		return 0;	/* not a rustc (yet): its children are held */
@@ -127,9 +126,6 @@ int drivers_add_mapped(struct driver_set *ds, pid_t pid, char *err, size_t errle
 		return fail(ds, DRIVERS_OPEN, r);
 	}
 	r = drivers_add(ds, path, &d, err, errlen);
-	/* the inode only: on btrfs, stat's device is the subvolume's and
-	 * /proc/PID/maps' the file system's */
-	(void)dev;
 	if (!r && d->ino != ino) {
 		snprintf(err, errlen, "%s is not the library process %d runs (replaced since?)",
 			 path, (int)pid);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/sysmacros.h>
 #include "exe.h"
 
 int exe_is_driver_name(const char *name)
@@ -98,22 +97,20 @@ unsigned long long exe_start_ticks(pid_t pid)
 }
 
 /* One /proc/PID/maps line: "start-end perms offset maj:min inode path". */
-static int parse_map_line(const char *line, char *path, size_t size, dev_t *dev, ino_t *ino)
+static int parse_map_line(const char *line, char *path, size_t size, ino_t *ino)
 {
-	unsigned int maj, min;
 	unsigned long long inode;
 	int off = 0;
 
-	if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu %n", &maj, &min, &inode, &off) < 3 || !off)
+	if (sscanf(line, "%*x-%*x %*s %*x %*x:%*x %llu %n", &inode, &off) < 1 || !off)
 		return -1;
 	snprintf(path, size, "%s", line + off);
 	path[strcspn(path, "\n")] = 0;
-	*dev = makedev(maj, min);
 	*ino = inode;
 	return 0;
 }
 
-int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino)
+int exe_mapped_driver(pid_t pid, char *lib, size_t size, ino_t *ino)
 {
 	char maps[64], line[4600];
 	int r = -ENOENT;
@@ -126,7 +123,7 @@ int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino)
 	while (r && fgets(line, sizeof(line), f)) {
 		const char *base;
 
-		if (parse_map_line(line, lib, size, dev, ino))
+		if (parse_map_line(line, lib, size, ino))
 			continue;
 		base = strrchr(lib, '/');
 		if (base && exe_is_driver_name(base + 1))

@@ -14,9 +14,10 @@
  * -ENOENT if it needs no librustc_driver, or another -errno. */
 int exe_driver_of(pid_t pid, char *lib, size_t size);
 
-/* The librustc_driver pid has mapped: its path, device and inode as
- * /proc/PID/maps gives them. 0, -ENOENT if none, or another -errno. */
-int exe_mapped_driver(pid_t pid, char *lib, size_t size, dev_t *dev, ino_t *ino);
+/* The librustc_driver pid has mapped: its path and inode as /proc/PID/maps
+ * gives them (not its device: on btrfs, maps names the file system's
+ * where stat names the subvolume's). 0, -ENOENT if none, or -errno. */
+int exe_mapped_driver(pid_t pid, char *lib, size_t size, ino_t *ino);
 
 /* Read a /proc stat file (of a process or a thread) into buf: a pointer
  * to what follows the command name's closing parenthesis (" S ..."), or

@@ -66,11 +66,6 @@ int die(int code, const char *fmt, ...)
 	return code;
 }
 
-int exit_for_errno(int err)
-{
-	return err == -EPERM || err == -EACCES ? EXIT_PRIV : EXIT_OS;
-}
-
 /* A whole decimal number in [0, max]; -1 otherwise. */
 static long long parse_num(const char *arg, long long max)
 {

@@ -51,7 +51,5 @@ void opts_usage(FILE *f);
 /* "selfprof-bpf: " + the message + newline on stderr; returns code. */
 int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The exit code for a -errno from a system call we depend on. */
-int exit_for_errno(int err);
 
 #endif
