@@ -58,6 +58,25 @@ enum sp_rec_type {
  * entry's and whose cost differs from an exit-site uprobe's. */
 #define SP_COOKIE_URET		(1ULL << 48)
 
+/* Bit 63: an end probe on an instruction the kernel emulates (a hook's
+ * branch or call), as cheap as an entry probe: charged entry_cost_ns,
+ * not the cost of a single-stepped `ret`. */
+#define SP_COOKIE_EMULATED	(1ULL << 63)
+
+/*
+ * Bits 49..62: the point's distance to its match id, the id its ends
+ * carry. 0 for most points. rustc's hook sites of one function whose
+ * guards share a stack slot (user/hooks.h) are a group: their guards are
+ * never live at once, so each of the slot's ends closes whichever of them
+ * is open; their ends carry the group's first id, each member its own id
+ * and its distance to that.
+ */
+#define SP_COOKIE_DELTA_SHIFT	49
+#define SP_COOKIE_DELTA_MAX	0x3fffU
+#define SP_COOKIE_DELTA(d)	((__u64)((d) & SP_COOKIE_DELTA_MAX) << SP_COOKIE_DELTA_SHIFT)
+#define SP_COOKIE_MATCH(c)	\
+	(SP_COOKIE_ID(c) - (__u32)(((c) >> SP_COOKIE_DELTA_SHIFT) & SP_COOKIE_DELTA_MAX))
+
 /* The kernel's limit of pending return probes per thread
  * (MAX_URETPROBE_DEPTH, include/linux/uprobes.h): past it a return probe
  * is not installed, so the entry declines it and counts the loss. */

@@ -327,7 +327,8 @@ int BPF_KPROBE(sp_entry)
 }
 
 /*
- * The index of the open frame of point id whose entry stack pointer is sp,
+ * The index of the open frame matching id (SP_COOKIE_MATCH) whose entry
+ * stack pointer is sp,
  * searching from the top; -1 if none. Normally the top matches at once;
  * frames above the match were skipped by unwinding (rustc's fatal errors
  * unwind), or are hook events of the same function frame (one sp) that
@@ -343,7 +344,7 @@ static __always_inline int find_frame(struct sp_thread *t, __u32 depth, __u64 sp
 		if (idx < 0)
 			break;
 		f = &t->frames[idx & (SP_MAX_DEPTH - 1)];
-		if (f->sp == sp && SP_COOKIE_ID(f->cookie) == id)
+		if (f->sp == sp && SP_COOKIE_MATCH(f->cookie) == id)
 			return idx;
 	}
 	return -1;
@@ -371,14 +372,15 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 		return;
 	if (t->rearm)
 		fix_slots(t, PT_REGS_SP(ctx), false);
-	now = corrected(t, now, uret ? uret_cost_ns : exit_cost_ns);
+	now = corrected(t, now, uret ? uret_cost_ns :
+				(site & SP_COOKIE_EMULATED) ? entry_cost_ns : exit_cost_ns);
 	d = t->depth;
 	if (d > SP_MAX_DEPTH)
 		return;
 	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0), SP_COOKIE_ID(site));
 	f = &t->frames[(idx < 0 ? 0 : idx) & (SP_MAX_DEPTH - 1)];
-	/* The frame must be this function's. */
-	if (idx < 0 || SP_COOKIE_ID(f->cookie) != SP_COOKIE_ID(site)) {
+	/* The frame must be this function's (or its group's). */
+	if (idx < 0 || SP_COOKIE_MATCH(f->cookie) != SP_COOKIE_ID(site)) {
 		stat_add(STAT_UNMATCHED, 1);
 		return;
 	}

@@ -32,6 +32,9 @@ static const struct {
 };
 /* A byte match that disassembly does not confirm as a call: dropped. */
 static const char NOT_A_CALL[] = "call not at an instruction boundary";
+/* Instructions after a hook in which its guard's move is looked for. */
+#define MOVE_WINDOW	24
+static const char TOO_MANY_ENDS[] = "more guard-slot ends than a site keeps (HOOK_MAX_ENDS)";
 #define VERBOSE "<rustc_data_structures::profiling::SelfProfilerRef>::verbose_generic_activity"
 
 /* Where the guard's drop is not inlined, the scope ends with a call of
@@ -96,6 +99,7 @@ struct scan {
 	const struct elfsyms *elf;
 	struct hook_set *out;
 	size_t capsites;
+	int32_t verbose_guard_off;	/* VerboseTimingGuard's TimingGuard field, or -1 */
 	csh cs;
 };
 
@@ -834,13 +838,15 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 
 static void find_ends(struct scan *s, const struct code *c, struct hook_site *h)
 {
-	for (size_t i = 0; i < c->n && h->nends < HOOK_MAX_ENDS; i++) {
-		uint64_t br = slot_test(c, i, h->slot), off;
+	for (size_t i = 0; i < c->n && !h->reason; i++) {
+		uint64_t br = slot_test(c, i, h->slot + h->guard_off), off;
 
 		if (!br && drops_slot(s, c, i, h->slot))
 			br = c->all[i]->address;	/* the kernel emulates call rel32 */
 
-		if (br && !elfsyms_addr_to_offset(s->elf, br, &off))
+		if (br && h->nends == HOOK_MAX_ENDS)
+			h->reason = TOO_MANY_ENDS;
+		else if (br && !elfsyms_addr_to_offset(s->elf, br, &off))
 			h->ends[h->nends++] = off;
 	}
 }
@@ -870,6 +876,122 @@ static char *reg_label(struct scan *s, const struct code *c, size_t k)
 	return pair_label(s, &st);
 }
 
+/* Is instruction i `mov|movups|movdqu OFF(%rsp), REG`? REG, or 0. */
+static x86_reg load_from(const struct code *c, size_t i, int32_t off)
+{
+	const cs_x86 *x = &c->all[i]->detail->x86;
+
+	if (x->op_count != 2 || x->operands[0].type != X86_OP_REG || !rsp_mem(&x->operands[1]) ||
+	    x->operands[1].mem.disp != off)
+		return X86_REG_INVALID;
+	return x->operands[0].reg;
+}
+
+/* Is instruction i a store of reg into memory, on the stack (stack) or
+ * not? Its displacement, or -1. */
+static int32_t store_of(const struct code *c, size_t i, x86_reg reg, bool stack)
+{
+	const cs_x86 *x = &c->all[i]->detail->x86;
+	const cs_x86_op *d = &x->operands[0];
+
+	if (x->op_count != 2 || d->type != X86_OP_MEM || x->operands[1].type != X86_OP_REG ||
+	    x->operands[1].reg != reg || rsp_mem(d) != stack ||
+	    (!stack && d->mem.base == X86_REG_RSP))
+		return -1;
+	return d->mem.disp;
+}
+
+/*
+ * Where verbose_generic_activity puts the TimingGuard inside the
+ * VerboseTimingGuard it returns: it fills a local guard through the
+ * generic_activity cold call (`lea OFF(%rsp),%rdi; call`), then copies it
+ * into the returned value (`movups OFF(%rsp),%xmm0; ...; movups %xmm0,D(%r14)`).
+ * The guard's first word (its profiler reference, 0 for None) is what the
+ * inlined drop tests at the scope's end. -1 if not seen.
+ */
+static int32_t find_verbose_guard_off(struct scan *s)
+{
+	int32_t local, found = -1;
+	struct range r = { 0, 0 };
+	struct code c;
+
+	for (size_t i = 0; i < s->ndirect && !r.addr; i++)
+		if (s->direct[i].kind == HOOK_VERBOSE_ACTIVITY)
+			r.addr = s->direct[i].addr;
+	for (size_t i = 0; i < s->nfns && r.addr && !r.size; i++)
+		if (s->fns[i].addr == r.addr)
+			r.size = s->fns[i].size;
+	if (!r.size || disassemble(s, &r, 1, &c))
+		return -1;
+	for (size_t k = 0; k < c.n && found < 0; k++) {
+		const struct target *t = call_target(s, c.all[k]);
+
+		if (!t || t->kind != HOOK_GENERIC_ACTIVITY ||
+		    !arg_slot(&c, k >= 4 ? k - 4 : 0, k, X86_REG_RDI, &local))
+			continue;
+		for (size_t i = 0; i < c.n && found < 0; i++) {
+			x86_reg reg = load_from(&c, i, local);
+
+			/* the store may come a few moves later */
+			for (size_t j = i + 1; reg && j < c.n && j <= i + 4 && follows(&c, j) &&
+			     found < 0; j++)
+				found = store_of(&c, j, reg, false);
+		}
+	}
+	code_free(&c);
+	return found;
+}
+
+/* `rep movsq` from the slot to another stack slot, at i: the new slot. */
+static bool copied_by_movs(const struct code *c, size_t lo, size_t i, int32_t slot, int32_t *to)
+{
+	const cs_insn *in = c->all[i];
+	int32_t from;
+
+	return in->id == X86_INS_MOVSQ && in->detail->x86.prefix[0] == X86_PREFIX_REP &&
+	       arg_slot(c, lo, i, X86_REG_RSI, &from) && from == slot &&
+	       arg_slot(c, lo, i, X86_REG_RDI, to);
+}
+
+/* A load of the guard word and its store to another stack slot, at i:
+ * the new slot (that of the value holding the guard). */
+static bool copied_by_load(const struct code *c, size_t i, const struct hook_site *h,
+			   int32_t *to)
+{
+	x86_reg reg = load_from(c, i, h->slot + h->guard_off);
+
+	for (size_t j = i + 1; reg && j < c->n && j <= i + 4 && follows(c, j); j++) {
+		int32_t d = store_of(c, j, reg, true);
+
+		if (d >= 0) {
+			*to = d - h->guard_off;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Right after the hook, the guard may be moved to another stack slot
+ * (`let _t = sess.timer(..)` returned into a temporary, then copied by
+ * `rep movsq` or word by word): the ends test the place it moved to.
+ * Follow such moves in the straight code after instruction k (the hook's
+ * call, or the branch around it).
+ */
+static void follow_moves(const struct code *c, size_t k, struct hook_site *h)
+{
+	size_t lo = k >= 16 ? k - 16 : 0;
+
+	for (size_t i = k + 1; i < c->n && i <= k + MOVE_WINDOW && follows(c, i); i++) {
+		int32_t to;
+
+		if (copied_by_movs(c, lo, i, h->slot, &to) || copied_by_load(c, i, h, &to))
+			h->slot = to;
+		if (ends_block(c->all[i]))
+			break;
+	}
+}
+
 /* A call of verbose_generic_activity: the call is the start probe. */
 static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
 			    struct hook_site *h)
@@ -880,9 +1002,16 @@ static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
 	h->mask = kinds[h->kind].bit;	/* tested inside the callee */
 	h->label = reg_label(s, c, k);
 	h->has_slot = arg_slot(c, k >= 12 ? k - 12 : 0, k, X86_REG_RDI, &h->slot);
-	if (h->has_slot)
+	h->guard_off = s->verbose_guard_off;
+	if (h->has_slot && h->guard_off >= 0) {
+		follow_moves(c, k, h);
 		find_ends(s, c, h);
-	if (!h->has_slot)
+	}
+	if (h->reason)
+		return;	/* find_ends': TOO_MANY_ENDS */
+	if (h->guard_off < 0)
+		h->reason = "VerboseTimingGuard's TimingGuard field not found";
+	else if (!h->has_slot)
 		h->reason = "guard not returned into a stack slot";
 	else if (!h->nends)
 		h->reason = "no drop of the guard slot in the function (the guard moves on)";
@@ -911,10 +1040,14 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 	}
 	h->has_slot = arg_slot(c, b, k, X86_REG_RDI, &h->slot) ||
 		      (g >= 0 && arg_slot(c, g > 8 ? g - 8 : 0, g, X86_REG_RDI, &h->slot));
-	if (h->has_slot)
+	if (h->has_slot) {
+		follow_moves(c, g >= 0 ? (size_t)g : (size_t)k, h);	/* the path on */
 		find_ends(s, c, h);
+	}
 	if (g >= 0 && (h->kind == HOOK_GENERIC_ACTIVITY || h->kind == HOOK_GENERIC_ACTIVITY_WITH_ARG))
 		h->label = find_label(s, c, g, b, k);
+	if (h->reason)
+		return;	/* find_ends': TOO_MANY_ENDS */
 	if (g < 0)
 		h->reason = "no branch leads to the cold call";
 	else if (!(h->mask & kinds[h->kind].bit))
@@ -928,14 +1061,19 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 }
 
 /* Several sites of one function sharing one slot: which end is whose
- * cannot be told from the code alone (the stack pointer at run time can). */
-static void mark_shared(struct hook_site *const *a, size_t n)
+ * cannot be told from the code alone, but their guards are never live at
+ * once, so an end closes whichever of them is open (the group). */
+static void group_shared(struct hook_site *const *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n; j++)
-			if (i != j && a[i]->has_slot && a[j]->has_slot &&
-			    a[i]->slot == a[j]->slot && !a[i]->reason)
-				a[i]->reason = "guard slot shared with another site of the function";
+		for (size_t j = 0; j < n; j++) {
+			uint64_t low = a[i]->call < a[j]->call ? a[i]->call : a[j]->call;
+
+			if (i == j || !a[i]->has_slot || !a[j]->has_slot || a[i]->slot != a[j]->slot)
+				continue;
+			if (!a[i]->group || low < a[i]->group)
+				a[i]->group = low;
+		}
 }
 
 static int cmp_site(const void *a, const void *b)
@@ -986,7 +1124,7 @@ static int analyze_all(struct scan *s)
 		rc = disassemble(s, s->members[b], s->nmembers[b], &c);
 		for (size_t i = 0; i < n && !rc; i++)
 			analyze(s, &c, mine[i]);
-		mark_shared(mine, n);
+		group_shared(mine, n);
 		code_free(&c);
 	}
 	free(own);
@@ -1040,6 +1178,8 @@ static int find_sites(struct scan *s, const struct probe_set *set)
 		rc = -EIO;
 	if (!rc)
 		cs_option(s->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	if (!rc)
+		s->verbose_guard_off = find_verbose_guard_off(s);
 	return rc ?: analyze_all(s);
 }
 

@@ -40,7 +40,7 @@ enum hook_kind {
 	HOOK__KINDS,
 };
 
-#define HOOK_MAX_ENDS	8
+#define HOOK_MAX_ENDS	32
 
 struct hook_site {
 	uint64_t call;		/* address of the call to the cold call */
@@ -51,9 +51,15 @@ struct hook_site {
 	size_t nends;
 	uint32_t mask;		/* bits the guard tests (0: no test seen) */
 	int32_t slot;		/* guard slot: offset from %rsp (valid if has_slot) */
+	int32_t guard_off;	/* where in the slot's value the TimingGuard is (its
+				 * test is the end): 0, or VerboseTimingGuard's field */
 	uint8_t has_slot;
 	uint8_t via_got;	/* call *GOT(%rip), not call rel32 */
 	uint8_t kind;		/* enum hook_kind */
+	uint64_t group;		/* 0, or the guard slot is shared by several sites of
+				 * the function (their guards are never live at once,
+				 * so each end may end any of them): the lowest call
+				 * address among them, the same for all */
 	char *label;		/* static label (generic activities), or NULL */
 	const char *reason;	/* what could not be found and why, or NULL */
 };

@@ -37,9 +37,11 @@ void opts_usage(FILE *f)
 "                     queries whose provider is not found by name are left out)\n"
 "  --uretprobes       the same as --returns=uret\n"
 "  --keep-unwinding   the same as --returns=callees\n"
-"  --hooks            GenericActivity events (every pass with a static label)\n"
-"                     from rustc's own dormant profiler hooks, found in the\n"
-"                     library (--list-hooks), instead of 17 pass functions\n"
+"  --hooks            (experimental) GenericActivity events also from rustc's own\n"
+"                     dormant profiler hooks found in the library (every hook\n"
+"                     whose start and end are found, see --list-hooks); loses\n"
+"                     events in incremental builds (counted and reported)\n"
+"  --no-hooks         only the 17 pass functions' activities (the default)\n"
 "  --ringbuf-size=N   BPF ring buffer bytes (power of two, at least a page;\n"
 "                     suffix K, M or G; default 32M); events that do not fit\n"
 "                     are lost, counted and reported\n"
@@ -173,6 +175,7 @@ static int parse_one(int c, const char *arg, struct opts *o)
 	case 'R': o->drv.returns = RETURNS_URET; return 0;
 	case 'K': o->drv.returns = RETURNS_CALLEES; return 0;
 	case 'k': o->drv.hooks = true; return 0;
+	case 'j': o->drv.hooks = false; return 0;
 	case 'E':
 		v = PARSE_NAMED("--returns", arg, returns_names, "want auto, uret, exits or callees");
 		o->drv.returns = v;
@@ -225,6 +228,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 		{ "returns", required_argument, 0, 'E' },
 		{ "ringbuf-size", required_argument, 0, 'B' },
 		{ "hooks", no_argument, 0, 'k' },
+		{ "no-hooks", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0 },
@@ -239,8 +243,6 @@ int opts_parse(int argc, char **argv, struct opts *o)
 			return -1;
 	}
 	o->cmd = argv + optind;
-	if (o->drv.hooks)	/* the hooks' GenericActivity replace the pass functions' */
-		o->drv.probe_flags &= ~PROBES_F_ACTIVITIES;
 	if (o->list)
 		return 0;
 	if (!!o->pid == !!o->cmd[0]) {	/* exactly one of -p and CMD */

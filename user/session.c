@@ -34,7 +34,8 @@ static int print_hooks(const struct probe_set *set, const char *path, char *err,
 	printf("# %zu hook sites in %s (%zu through the GOT):", h.n, path, h.via_got);
 	for (unsigned int k = 0; k < HOOK__KINDS; k++)
 		printf(" %s %zu", hook_kind_name(k), h.count[k]);
-	printf("\n# kind\tlabel\tstart\tends\tslot\treason\tcall (address)\n");
+	printf("\n# kind\tlabel\tstart\tends\tslot\treason\tcall (address)\t"
+	       "slot shared with (lowest call)\n");
 	for (size_t i = 0; i < h.n; i++) {
 		const struct hook_site *e = &h.sites[i];
 
@@ -44,7 +45,8 @@ static int print_hooks(const struct probe_set *set, const char *path, char *err,
 			printf("%s%#llx", j ? "," : "", (unsigned long long)e->ends[j]);
 		printf(e->nends ? "\t" : "-\t");
 		printf(e->has_slot ? "%#x(%%rsp)\t" : "-\t", e->slot);
-		printf("%s\t%#llx\n", e->reason ? e->reason : "ok", (unsigned long long)e->call);
+		printf("%s\t%#llx\t", e->reason ? e->reason : "ok", (unsigned long long)e->call);
+		printf(e->group ? "%#llx\n" : "-\n", (unsigned long long)e->group);
 	}
 	hooks_free(&h);
 	return 0;

@@ -343,7 +343,7 @@ sigint_const_eval() { # selfprof-bpf options...
 }
 
 @test "-p PID: follows a running process until it exits" {
-	sleep 1 &
+	sleep 6 &	# discovery takes a few seconds under ASan
 	run "$SELFPROF_BPF" --summary=none --lib "$LIB" -p $!
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"no rustc query ran"* ]]

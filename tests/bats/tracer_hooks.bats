@@ -1,16 +1,19 @@
 #!/usr/bin/env bats
 # --hooks (experimental): GenericActivity events from rustc's own dormant
-# profiler hooks, start and end as plain instruction probes paired by
-# stack pointer. Every (label, count) it records must equal rustc's own
-# profile of the same compile (both with RUSTC_BOOTSTRAP=1, which by itself
-# changes rustc's work); it does not yet record every label.
+# profiler hooks: start and end are plain instruction probes paired by stack
+# pointer, no return probe. Each compile runs once, traced, with rustc's own
+# -Z self-profile on in the same process, so both profiles describe the
+# same work (RUSTC_BOOTSTRAP=1 by itself changes rustc's work: it is set
+# for both). Every (kind, label) count we record must equal rustc's, and
+# every label rustc records that we do not must be one of the few named
+# below, each for a reason.
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 load tracer_helper
 
 setup() {
 	tracer_setup hooks
-	cp "$FIX/hello.rs" .
+	cp "$FIX/hello.rs" "$FIX/typeerr.rs" .
 }
 
 teardown() {
@@ -18,23 +21,127 @@ teardown() {
 	return 0
 }
 
-activity_counts() { # dump -> "label count" of its GenericActivity events, sorted
-	"$SELFPROF" dump "$1" | awk -F'\t' '!/^#/ && $2 == "GenericActivity" { c[$3]++ }
-		END { for (k in c) print k, c[k] }' | sort
+# Labels rustc records that the hooks cannot give, and why:
+#   mir_pass_*      MIR pass names come through a vtable at run time
+#   LLVM_passes     its guard moves into the codegen coordinator thread
+#                   and ends there (another stack: no pairing by sp)
+#   self_profile_*  rustc's profiler's own work, only when it profiles
+#   <unknown>       Query events of anonymous queries (-C incremental)
+#   encode_query_results, link_binary_check_files_are_writeable: guards
+#                   that move into a closure (-C incremental; < 0.2%)
+unreachable() {
+	case $1 in
+	mir_pass_* | LLVM_passes | self_profile_* | '<unknown>' | encode_query_results | \
+		link_binary_check_files_are_writeable) return 0 ;;
+	esac
+	return 1
 }
 
-@test "--hooks: every GenericActivity count recorded equals rustc's own" {
-	run "$SELFPROF_BPF" --hooks --summary=none -o hooks.mm_profdata -- \
-		env RUSTC_BOOTSTRAP=1 rustc hello.rs -o hello
-	assert_success
+# dump -> "kind<TAB>label<TAB>count" of its Query and GenericActivity events
+counts() {
+	"$SELFPROF" dump "$1" | awk -F'\t' '!/^#/ && ($2 == "Query" || $2 == "GenericActivity") {
+		c[$2 "\t" $3]++ } END { for (k in c) print k "\t" c[k] }' | sort
+}
+
+# Trace one compile with rustc's own profiler on; compare. $@: rustc's arguments.
+traced_with_own() {
+	rm -rf ours own
 	mkdir own
-	RUSTC_BOOTSTRAP=1 rustc -Z self-profile=own hello.rs -o hello
-	activity_counts hooks.mm_profdata > ours.txt
-	activity_counts own/*.mm_profdata > theirs.txt
-	# labels the pass functions alone never gave (metadata decoding, MIR passes' neighbours)
-	[ "$(wc -l < ours.txt)" -ge 80 ]
-	grep -q '^metadata_decode_entry_' ours.txt
-	# nothing recorded that rustc did not record, with the same count
+	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --hooks --summary=none -o ours/ -- \
+		rustc -Z self-profile=own "$@"
+	echo "$output" | grep -q '^selfprof-bpf: lost events: 0$'
+	counts ours/*.mm_profdata > ours.txt
+	counts own/*.mm_profdata > theirs.txt
+}
+
+# Nothing recorded that rustc did not record with the same count; what
+# rustc records and we do not is named above.
+assert_same_counts() {
 	run comm -23 ours.txt theirs.txt
 	assert_output ""
+	missing=""
+	while read -r l; do
+		unreachable "$l" || missing="$missing $l"
+	done < <(comm -23 <(cut -f2 theirs.txt | sort -u) <(cut -f2 ours.txt | sort -u))
+	[ -z "$missing" ] || fail "recorded by rustc, not by us:$missing"
+}
+
+activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
+
+@test "hooks: a plain compile: every Query and GenericActivity count equals rustc's own" {
+	traced_with_own hello.rs -o hello
+	assert_same_counts
+	[ "$(activities ours.txt)" -ge 100 ]
+	# a verbose activity moved by rep movsq, a guard moved word by word,
+	# activities of one function sharing a guard slot, metadata decoding
+	for l in run_linker pre_AST_expansion_lint_checks expand_crate late_resolve_crate \
+		finish_ongoing_codegen metadata_decode_entry_def_kind; do
+		grep -q "^GenericActivity	$l	" ours.txt || fail "no $l"
+	done
+}
+
+@test "hooks: -C opt-level=3: counts equal rustc's own" {
+	traced_with_own -C opt-level=3 hello.rs -o hello
+	assert_same_counts
+}
+
+@test "hooks: a compile with a type error: counts equal rustc's own" {
+	traced_with_own typeerr.rs -o typeerr
+	# rustc exits 1 and names no query of its own profile (it writes
+	# their strings only at the end of a successful session): compare
+	# the Query total, and every activity. rustc records one query more
+	# (6,530 against 6,529 on 1.95, with --no-hooks too): most likely the
+	# one the error unwinds out of, which rustc's guard records while
+	# unwinding and our return probe never sees.
+	[ "$status" -eq 1 ]
+	q() { awk -F'\t' '$1 == "Query" { n += $3 } END { print n + 0 }' "$1"; }
+	[ "$(q ours.txt)" -gt 1000 ]
+	[ "$(q ours.txt)" -le "$(q theirs.txt)" ]
+	[ "$(q ours.txt)" -ge "$(( $(q theirs.txt) - 1 ))" ]
+	grep GenericActivity ours.txt > ours.ga
+	grep GenericActivity theirs.txt > theirs.ga
+	run comm -23 ours.ga theirs.ga
+	assert_output ""
+	[ "$(activities ours.ga)" -ge 50 ]
+}
+
+@test "--hooks without rustc's profiler on: counts equal a separate run of rustc's own" {
+	# With profiling off, the code after a hook's branch may skip the end
+	# test (the compiler knows the guard is None there): fewer labels
+	# pair than with rustc's profiler on (95 against 140 on 1.95's
+	# hello.rs), but none may be wrong, and nothing may be lost here.
+	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --hooks --summary=none -o off.mm_profdata -- \
+		rustc hello.rs -o hello
+	assert_success
+	echo "$output" | grep -q '^selfprof-bpf: lost events: 0$'
+	mkdir own
+	RUSTC_BOOTSTRAP=1 rustc -Z self-profile=own hello.rs -o hello
+	counts off.mm_profdata > ours.txt
+	counts own/*.mm_profdata > theirs.txt
+	run comm -23 ours.txt theirs.txt
+	assert_output ""
+	[ "$(activities ours.txt)" -ge 20 ]
+}
+
+@test "--no-hooks: only the pass functions' activities" {
+	run "$SELFPROF_BPF" --no-hooks --summary=none -o nohooks.mm_profdata -- rustc hello.rs -o hello
+	assert_success
+	n=$("$SELFPROF" dump nohooks.mm_profdata |
+		awk -F'\t' '!/^#/ && $2 == "GenericActivity" { print $3 }' | sort -u | wc -l)
+	[ "$n" -ge 5 ] && [ "$n" -le 17 ]
+}
+
+@test "hooks: their end probes are charged an emulated probe's cost, not a ret's" {
+	# Charged the ~10 us of a single-stepped ret, every hook end froze the
+	# thread's corrected clock: all 33,000 events of hello.rs lasted 0 ns.
+	for mode in hooks no-hooks; do
+		run "$SELFPROF_BPF" --$mode --summary=none -o $mode.mm_profdata -- rustc hello.rs -o hello
+		assert_success
+	done
+	analysis() { "$SELFPROF" dump "$1" |
+		awk -F'\t' '!/^#/ && $2 == "Query" && $3 == "analysis" { n += $6 - $5 } END { print n + 0 }'; }
+	a=$(analysis hooks.mm_profdata) b=$(analysis no-hooks.mm_profdata)
+	echo "analysis: $a ns with hooks, $b without"
+	[ "$b" -gt 0 ]
+	[ "$a" -gt $((b / 2)) ] && [ "$a" -lt $((b * 2)) ]
 }

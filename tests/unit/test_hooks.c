@@ -111,6 +111,39 @@ static void check_195(const struct hook_set *h)
 	CHECK_EQ_U64(e->mask, 1);
 	CHECK(e->has_slot && e->slot == 0x80);
 	CHECK(e->nends >= 1);
+	/* Session::time("run_linker"): the VerboseTimingGuard returned at
+	 * 0xba0(%rsp) is moved by `rep movsq` to 0x6e0(%rsp); its TimingGuard
+	 * is the field at 0x40, tested at the scope's end */
+	e = with_label(h, "run_linker");
+	REQUIRE(e);
+	CHECK(!e->reason);
+	CHECK_EQ_U64(e->slot, 0x6e0);
+	CHECK_EQ_U64(e->guard_off, 0x40);
+	CHECK(e->nends >= 1);
+	/* late_resolve_crate's guard slot is another site's too: a group */
+	e = with_label(h, "late_resolve_crate");
+	REQUIRE(e);
+	CHECK(!e->reason && e->group);
+}
+
+/* Sites sharing a guard slot in one function form one group: same slot,
+ * same group id, the lowest call among them. */
+static void check_groups(const struct hook_set *h)
+{
+	size_t grouped = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hook_site *a = &h->sites[i];
+
+		if (!a->group)
+			continue;
+		grouped++;
+		CHECK(a->group <= a->call);
+		for (size_t j = 0; j < h->n; j++)
+			if (h->sites[j].call == a->group)
+				CHECK(h->sites[j].group == a->group && h->sites[j].slot == a->slot);
+	}
+	CHECK(grouped > 0);
 }
 
 /* What holds on any toolchain; the exact counts on 1.95. */
@@ -150,6 +183,11 @@ static void check_toolchain(const char *rustc)
 		CHECK(with_label(&h, known[i]) != NULL);
 	}
 	check_probe_bytes(lib, &h);
+	check_groups(&h);
+	/* every verbose activity found ends at its TimingGuard field */
+	for (size_t i = 0; i < h.n; i++)
+		if (h.sites[i].kind == HOOK_VERBOSE_ACTIVITY && !h.sites[i].reason)
+			CHECK(h.sites[i].guard_off > 0);
 	if (!strncmp(version, "rustc 1.95.", 11))
 		check_195(&h);
 	hooks_free(&h);
