@@ -173,25 +173,7 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 	return 0;
 }
 
-/* What a hook site records: the kind, and whether it is labelled by
- * itself (a static label) or by the query it runs in (INHERIT: rustc
- * names a load or a hashing after its query). */
-static const struct {
-	uint8_t kind, role;
-} hook_records[HOOK__KINDS] = {
-	[HOOK_GENERIC_ACTIVITY] = { SP_KIND_GENERIC_ACTIVITY, PROBE_ROLE_INTERVAL },
-	[HOOK_GENERIC_ACTIVITY_WITH_ARG] = { SP_KIND_GENERIC_ACTIVITY, PROBE_ROLE_INTERVAL },
-	[HOOK_VERBOSE_ACTIVITY] = { SP_KIND_GENERIC_ACTIVITY, PROBE_ROLE_INTERVAL },
-	/*
-	 * Not yet: incr_cache_loading and incr_result_hashing (kinds
-	 * IncrementalLoadResult/ResultHashing, INHERIT under the query's
-	 * execute_query_incr frame). Tried on rustc 1.95: a third of their
-	 * ends are not found (6,639 frames of a first incremental build left
-	 * open), and loads outside any query frame get the wrong name.
-	 */
-};
-
-/* One hook site as a probe point. */
+/* One hook site as a probe point: a GenericActivity with its static label. */
 static int add_hook_point(struct probe_set *set, const struct hook_site *h)
 {
 	struct probe_point *v = realloc(set->points, (set->n + 1) * sizeof(*v));
@@ -203,28 +185,33 @@ static int add_hook_point(struct probe_set *set, const struct hook_site *h)
 	memset(v, 0, sizeof(*v));
 	v->offset = h->start;
 	v->addr = h->start_addr;
-	v->kind = hook_records[h->kind].kind;
-	v->role = hook_records[h->kind].role;
-	v->label = strdup(h->label ? h->label : hook_kind_name(h->kind));
+	v->kind = SP_KIND_GENERIC_ACTIVITY;
+	v->role = PROBE_ROLE_INTERVAL;
+	v->label = strdup(h->label);
 	if (!v->label)
 		return -ENOMEM;
 	set->n++;
 	return 0;
 }
 
+/*
+ * Generic activities only. Not yet: incr_cache_loading and
+ * incr_result_hashing (IncrementalLoadResult/ResultHashing, to be named
+ * by the query's execute_query_incr frame). Tried on rustc 1.95: a third
+ * of their ends were not found (6,639 frames of a first incremental build
+ * left open), and loads outside any query frame got the wrong name.
+ */
 static bool hook_usable(const struct hook_site *h)
 {
-	bool inherits = hook_records[h->kind].role == PROBE_ROLE_INHERIT;
-
-	return hook_records[h->kind].kind && (h->label || inherits) && h->start && h->nends &&
-	       !h->reason;
+	return (h->kind == HOOK_GENERIC_ACTIVITY || h->kind == HOOK_GENERIC_ACTIVITY_WITH_ARG ||
+		h->kind == HOOK_VERBOSE_ACTIVITY) &&
+	       h->label && h->start && h->nends && !h->reason;
 }
 
 static bool hooks_give(const struct hook_set *hs, const char *label)
 {
 	for (size_t i = 0; i < hs->n; i++)
-		if (hook_usable(&hs->sites[i]) && hs->sites[i].label &&
-		    !strcmp(hs->sites[i].label, label))
+		if (hook_usable(&hs->sites[i]) && !strcmp(hs->sites[i].label, label))
 			return true;
 	return false;
 }

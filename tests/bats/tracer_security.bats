@@ -103,34 +103,30 @@ victim_untouched() {
 	run ! grep -q 'wrote tiny-' <<< "$output"
 }
 
-@test "-o ROOTDIR/newfile: refused before the command runs, nothing created, status 70" {
-	run as_sudo --summary=none -o "$R/newfile" -- sh -c 'touch ran; exec rustc --crate-type lib tiny.rs'
+# -o OUT, which the user may not write: refused at startup with exactly
+# one line ($2), status 70, the command never run.
+refused_at_startup() { # OUT LINE
+	run as_sudo --summary=none -o "$1" -- sh -c 'touch ran; exec rustc --crate-type lib tiny.rs'
 	echo "$output"
 	[ "$status" -eq 70 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "${lines[0]}" = "selfprof-bpf: cannot write to $R: Permission denied" ]
-	[ ! -e "$R/newfile" ]
+	[ "${lines[0]}" = "selfprof-bpf: $2" ]
 	[ ! -e ran ]
+}
+
+@test "-o ROOTDIR/newfile: refused before the command runs, nothing created, status 70" {
+	refused_at_startup "$R/newfile" "cannot write to $R: Permission denied"
+	[ ! -e "$R/newfile" ]
 }
 
 @test "-o ROOTDIR/ (an existing directory the user cannot write): refused, status 70" {
-	run as_sudo --summary=none -o "$R/" -- sh -c 'touch ran; exec rustc --crate-type lib tiny.rs'
-	echo "$output"
-	[ "$status" -eq 70 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[ "${lines[0]}" = "selfprof-bpf: cannot write to $R/: Permission denied" ]
+	refused_at_startup "$R/" "cannot write to $R/: Permission denied"
 	[ "$(ls "$R")" = victim ]
-	[ ! -e ran ]
 }
 
 @test "-o ROOTDIR/newdir/ (the user cannot create it): refused, nothing created, status 70" {
-	run as_sudo --summary=none -o "$R/newdir/" -- sh -c 'touch ran; exec rustc --crate-type lib tiny.rs'
-	echo "$output"
-	[ "$status" -eq 70 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[ "${lines[0]}" = "selfprof-bpf: cannot create $R/newdir/: Permission denied" ]
+	refused_at_startup "$R/newdir/" "cannot create $R/newdir/: Permission denied"
 	[ ! -e "$R/newdir" ]
-	[ ! -e ran ]
 }
 
 @test "-o FILE in a missing or read-only directory: refused before the command runs" {
