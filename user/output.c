@@ -109,15 +109,12 @@ void output_cmdline(const char *args, size_t len, char *out, size_t size)
 
 void output_spec_init(struct output_spec *o, const char *path)
 {
-	struct stat st;
 	size_t n = path ? strlen(path) : 0;
 
 	memset(o, 0, sizeof(*o));
 	o->path = path;
 	o->dirfd = AT_FDCWD;
-	if (path)
-		o->is_dir = (n && path[n - 1] == '/') ||
-			    (!stat(path, &st) && S_ISDIR(st.st_mode));
+	o->is_dir = n && path[n - 1] == '/';	/* or an existing one: output_open */
 }
 
 void output_path(struct output_spec *o, const char *crate, pid_t pid, char *out, size_t size)
@@ -181,7 +178,13 @@ int output_open(struct output_spec *o, const struct invoker *inv, char *err, siz
 	}
 	if (!o->path)
 		return 0;	/* the current directory, as ourselves or the user */
-	if (o->is_dir) {
+	/* an existing directory without the '/': as the user, so that root's
+	 * view never tells what is there */
+	r = o->is_dir ? -1 : asuser_openat(&o->as, AT_FDCWD, o->path, O_PATH | O_DIRECTORY, 0);
+	if (r >= 0) {
+		o->is_dir = 1;
+		snprintf(dir, sizeof(dir), "%s", o->path);
+	} else if (o->is_dir) {
 		snprintf(dir, sizeof(dir), "%s", o->path);
 		r = asuser_openat(&o->as, AT_FDCWD, dir, O_PATH | O_DIRECTORY, 0);
 		if (r == -ENOENT) {

@@ -31,7 +31,8 @@ void output_sanitize_crate(char *crate);
 
 struct output_spec {
 	const char *path;	/* -o argument or NULL */
-	int is_dir;		/* path names a directory (ends in '/' or exists as one) */
+	int is_dir;		/* path names a directory (ends in '/', or exists as one to the
+			 * user: known after output_open) */
 	int used_file;		/* -o FILE already given to one process */
 	int dirfd;		/* where dumps are created (output_open), else AT_FDCWD */
 	struct asuser as;	/* as whom (inactive: as ourselves) */

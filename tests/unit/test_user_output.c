@@ -90,16 +90,19 @@ TEST(output_paths)
 
 TEST(output_dir_detected_without_slash)
 {
+	struct invoker inv = { 0 };
 	struct output_spec o;
 	const char *d = t_tmp("outdir");
-	char p[512], want[512];
+	char p[512], want[512], err[512];
 
 	mkdir(d, 0755);
 	output_spec_init(&o, d);
+	REQUIRE(output_open(&o, &inv, err, sizeof(err)) == 0);	/* looks, as the user */
 	CHECK(o.is_dir);
 	output_path(&o, "k", 5, p, sizeof(p));
 	snprintf(want, sizeof(want), "%s/k-0000005.mm_profdata", d);
 	CHECK_STR(p, want);
+	output_close(&o);
 	rmdir(d);
 }
 
@@ -200,6 +203,35 @@ TEST(output_refused_where_the_user_cannot_write)
 	CHECK_EQ_U64(setfsgid(-1), 0);
 	unlink(file);
 	output_close(&o);
+	remove_tree(base);
+}
+
+/* Whether -o names an existing directory is decided as the user: a path
+ * they cannot reach gets one answer whether it exists or not (root's
+ * stat used to tell them: "cannot write to DIR" against its parent). */
+TEST(output_does_not_tell_what_exists_where_the_user_cannot_look)
+{
+	struct invoker inv;
+	struct output_spec o;
+	char err_there[512], err_missing[512], base[64], d[128], there[160], missing[160];
+
+	if (geteuid() != 0)
+		SKIP("needs root");
+	REQUIRE(public_dir(base, sizeof(base)));
+	snprintf(d, sizeof(d), "%s/private", base);
+	snprintf(there, sizeof(there), "%s/secretdir", d);
+	snprintf(missing, sizeof(missing), "%s/nosuchdir", d);
+	REQUIRE(mkdir(d, 0700) == 0);		/* root's, unsearchable by nobody */
+	REQUIRE(mkdir(there, 0755) == 0);
+	nobody(&inv);
+	output_spec_init(&o, there);
+	CHECK(output_open(&o, &inv, err_there, sizeof(err_there)) == -1);
+	output_spec_init(&o, missing);
+	CHECK(output_open(&o, &inv, err_missing, sizeof(err_missing)) == -1);
+	/* the same line but for the name given */
+	CHECK(strstr(err_there, "cannot write to ") != NULL);
+	CHECK(strstr(err_there, "/secretdir") == NULL);
+	CHECK(strstr(err_missing, "/nosuchdir") == NULL);
 	remove_tree(base);
 }
 
