@@ -405,12 +405,22 @@ static int file_crc32(const char *path, uint32_t *crc)
 	return 0;
 }
 
-/* A candidate debug file is good if it has symbols and matches the object. */
+int elfsyms_owned_by(const struct elfsyms *ef, uid_t owner)
+{
+	struct stat st;
+
+	return !fstat(elfsyms_fd(ef), &st) && (st.st_uid == 0 || st.st_uid == owner) &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* A candidate debug file is good if it has symbols and matches the
+ * object, and is the object owner's or root's alone (anyone else's could
+ * misplace every probe). */
 static int debug_file_matches(const char *cand, const struct elfsyms *ef, const uint8_t *bid,
 			      size_t bid_len, const uint32_t *crc)
 {
 	struct elfsyms *dbg;
-	struct stat st;
+	struct stat st, lib;
 	uint8_t dbid[64];
 	size_t dlen;
 	uint32_t dcrc;
@@ -418,9 +428,9 @@ static int debug_file_matches(const char *cand, const struct elfsyms *ef, const 
 
 	/* stat first: opening a device node can have effects of its own. */
 	if (stat(cand, &st) || !S_ISREG(st.st_mode) || access(cand, R_OK) ||
-	    elfsyms_open(cand, &dbg, NULL, 0))
+	    fstat(elfsyms_fd(ef), &lib) || elfsyms_open(cand, &dbg, NULL, 0))
 		return 0;
-	ok = elfsyms_has_symtab(dbg);
+	ok = elfsyms_owned_by(dbg, lib.st_uid) && elfsyms_has_symtab(dbg);
 	if (ok && bid_len) {
 		dlen = elfsyms_build_id(dbg, dbid, sizeof(dbid));
 		ok = dlen == bid_len && !memcmp(dbid, bid, bid_len);

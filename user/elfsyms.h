@@ -8,6 +8,7 @@
 #define SELFPROF_ELFSYMS_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct elfsyms;
 
@@ -22,6 +23,10 @@ int elfsyms_fd(const struct elfsyms *ef);
 
 /* Whether the file has a .symtab (unstripped, or a debug file). */
 int elfsyms_has_symtab(const struct elfsyms *ef);
+
+/* Is the open file owned by root or by owner, and writable by no one
+ * else? Symbols are trusted only from such a file. */
+int elfsyms_owned_by(const struct elfsyms *ef, uid_t owner);
 
 /*
  * Call cb for every defined STT_FUNC symbol with a non-zero value, first

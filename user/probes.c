@@ -539,7 +539,9 @@ static void explain(struct probe_set *out, const char *lib_path)
 /* Symbols come from the library or its debug file; offsets always from the
  * library. Only a library of root's (a distribution's stripped rustc) or
  * of whoever runs this has its debug file looked for: the search opens
- * files named from the library's directory, which its owner controls. */
+ * files named from the library's directory, which its owner controls;
+ * and a debug file gives symbols only if it is root's or the library
+ * owner's alone (elfsyms_owned_by). */
 static int open_symbol_source(const char *lib_path, struct elfsyms *lib, struct probe_set *out,
 			      struct elfsyms **src)
 {
@@ -549,18 +551,20 @@ static int open_symbol_source(const char *lib_path, struct elfsyms *lib, struct 
 	*src = lib;
 	if (elfsyms_has_symtab(lib))
 		return 0;
-	if (fstat(elfsyms_fd(lib), &st) || (st.st_uid != 0 && st.st_uid != geteuid())) {
-		out->stripped = 1;
-		return 0;
-	}
-	if (elfsyms_find_debug_file(lib_path, lib, NULL, dbg, sizeof(dbg)) ||
-	    elfsyms_open(dbg, src, NULL, 0)) {
-		*src = lib;
-		out->stripped = 1;
-		return 0;
+	if (fstat(elfsyms_fd(lib), &st) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    elfsyms_find_debug_file(lib_path, lib, NULL, dbg, sizeof(dbg)) ||
+	    elfsyms_open(dbg, src, NULL, 0))
+		goto stripped;
+	if (!elfsyms_owned_by(*src, st.st_uid)) {	/* swapped since it was found */
+		elfsyms_close(*src);
+		goto stripped;
 	}
 	out->debug_file = strdup(dbg);
 	return out->debug_file ? 0 : -ENOMEM;
+stripped:
+	*src = lib;
+	out->stripped = 1;
+	return 0;
 }
 
 int probes_discover_ex(const char *lib_path, unsigned int flags, struct probe_set *out,

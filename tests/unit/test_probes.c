@@ -239,6 +239,42 @@ TEST(debuglink_of_another_users_library_not_followed)
 	probes_free(&s);
 }
 
+/* A root library's debug file planted by someone else (a library in a
+ * directory others may write: its debuglink names a file there): not
+ * used. Its symbols would place probes inside instructions of a library
+ * every user's processes map. Only root's files, or the library owner's,
+ * writable by no one else, give symbols. */
+TEST(debug_file_someone_else_planted_is_not_used)
+{
+	const char *lib = symlib(), *dir = t_tmp("dl-planted");
+	char so[600], dbg[600];
+	struct probe_set s;
+	char err[256];
+
+	if (geteuid() != 0)
+		SKIP("needs root (to give the debug file to another user)");
+	REQUIRE(lib);
+	snprintf(so, sizeof(so), "%s/lib.so", dir);
+	snprintf(dbg, sizeof(dbg), "%s/lib.so.debug", dir);
+	mkdir(dir, 0777);
+	REQUIRE(split_debug(lib, so, dbg) == 0);
+	REQUIRE(chown(dbg, 65534, 65534) == 0);		/* nobody's: planted */
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK(s.debug_file == NULL);
+	CHECK_EQ_U64(s.n, 0);
+	probes_free(&s);
+	REQUIRE(chown(dbg, 0, 0) == 0);
+	REQUIRE(chmod(dbg, 0666) == 0);			/* root's, but anyone may rewrite it */
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK(s.debug_file == NULL);
+	probes_free(&s);
+	REQUIRE(chmod(dbg, 0644) == 0);			/* root's alone: used */
+	REQUIRE(probes_discover(so, &s, err, sizeof(err)) == 0);
+	CHECK(s.debug_file != NULL);
+	CHECK_EQ_U64(s.n, 5);
+	probes_free(&s);
+}
+
 TEST(debuglink_dot_debug_dir)
 {
 	const char *lib = symlib(), *dir = t_tmp("dl2");
