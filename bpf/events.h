@@ -116,7 +116,7 @@ struct rec_exec {
 	__u16 flags;		/* REC_EXEC_* */
 	__u32 pid;
 	__u64 time;		/* ktime of the exec: the process's time origin */
-	__u64 start_time;	/* task->start_time (fork time), for reference */
+	__u64 start_boottime;	/* the process's, to tell it from a later one of that pid */
 	struct sp_exe_key exe;
 	__u32 args_len;		/* bytes used in args */
 	char comm[16];

@@ -545,7 +545,7 @@ int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->flags = 0;
 	r->pid = tgid;
 	r->time = bpf_ktime_get_ns();
-	r->start_time = p->start_time;
+	r->start_boottime = BPF_CORE_READ(p, group_leader, start_boottime);
 	r->exe.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
 	r->exe.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	r->exe.pad = 0;

@@ -168,16 +168,20 @@ void drivers_on_exec(struct driver_set *ds, const struct rec_exec *r)
 			ds->refused++;
 		return;
 	}
-	/* Taken first: the process is held stopped now, so this names it
-	 * (not a later process given its pid while the library is read). */
+	/* Taken first, then checked to be the process BPF held (not a later
+	 * one given its pid, had the held one been killed): the pidfd names
+	 * it from then on, while the library is read and when continued. */
 	pidfd = syscall(SYS_pidfd_open, (pid_t)r->pid, 0);
+	if (pidfd < 0 || !exe_started_at(r->pid, r->start_boottime)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return;	/* gone: the executable stays unseen, its next exec is held */
+	}
 	tracer_exe_seen(ds->tr, &r->exe, classify(ds, r));
 	if (exe_refused(ds, &r->exe))
 		ds->refused++;
-	if (pidfd >= 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0);
-		close(pidfd);
-	}
+	syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0);
+	close(pidfd);
 }
 
 size_t drivers_points(const struct driver_set *ds)

@@ -96,6 +96,14 @@ unsigned long long exe_start_ticks(pid_t pid)
 	return ticks;
 }
 
+int exe_started_at(pid_t pid, uint64_t start_boottime)
+{
+	uint64_t tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
+	unsigned long long ticks = exe_start_ticks(pid);
+
+	return ticks && ticks == start_boottime / tick_ns;
+}
+
 /* One /proc/PID/maps line: "start-end perms offset maj:min inode path". */
 static int parse_map_line(const char *line, char *path, size_t size, ino_t *ino)
 {

@@ -8,6 +8,7 @@
 #ifndef SELFPROF_EXE_H
 #define SELFPROF_EXE_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The library the executable of pid (just exec'd) needs. 0 and the path,
@@ -28,6 +29,10 @@ char *exe_read_stat(const char *path, char *buf, size_t size);
  * the kernel's start_boottime / (1e9 / CLK_TCK)): with the pid, it names
  * one process, not a later one given the same pid. 0 if unknown. */
 unsigned long long exe_start_ticks(pid_t pid);
+
+/* Is pid still the process BPF saw start at start_boottime (ns, the
+ * kernel's task->start_boottime)? */
+int exe_started_at(pid_t pid, uint64_t start_boottime);
 
 /* Whether name is a librustc_driver file name (librustc_driver-*.so). */
 int exe_is_driver_name(const char *name);

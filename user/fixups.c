@@ -77,7 +77,6 @@ static void queue_cont(struct fixups *f, pid_t pid, int pidfd)
  */
 static int open_process(struct fixups *f, const struct rec_fixup *r, int *pidfd)
 {
-	uint64_t tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	uint32_t key = r->pid, flags;
 	char path[64];
 	struct stat st;
@@ -91,7 +90,7 @@ static int open_process(struct fixups *f, const struct rec_fixup *r, int *pidfd)
 	snprintf(path, sizeof(path), "/proc/%u", r->pid);
 	if (mem >= 0 && !stat(path, &st) && st.st_uid == f->uid &&
 	    !bpf_map_lookup_elem(f->traced_fd, &key, &flags) &&
-	    exe_start_ticks(r->pid) == r->start_boottime / tick_ns)
+	    exe_started_at(r->pid, r->start_boottime))
 		return mem;
 	if (mem >= 0)
 		close(mem);

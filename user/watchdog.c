@@ -26,21 +26,32 @@ static void close_all_but(int a, int b)
 
 /* The loader is gone, and with it BPF's exit tracepoint: an entry may be
  * stale and its pid another process's by now. Only the user's own
- * processes are continued (their /proc/PID is theirs). */
+ * processes are continued: the pidfd is taken first, so the process
+ * whose /proc/PID is checked to be theirs is the one signalled. */
+static void continue_if_theirs(pid_t pid, uid_t uid)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0);
+	char path[32];
+	struct stat st;
+
+	if (pidfd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (!stat(path, &st) && st.st_uid == uid)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0);
+	close(pidfd);
+}
+
 static void continue_stopped(int map_fd, uid_t uid)
 {
 	uint32_t key, next, flags;
 	uint32_t *prev = NULL;
-	char path[32];
-	struct stat st;
 
 	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		snprintf(path, sizeof(path), "/proc/%u", key);
-		if (!bpf_map_lookup_elem(map_fd, &key, &flags) && (flags & TRACED_STOPPED) &&
-		    !stat(path, &st) && st.st_uid == uid)
-			kill((pid_t)key, SIGCONT);
+		if (!bpf_map_lookup_elem(map_fd, &key, &flags) && (flags & TRACED_STOPPED))
+			continue_if_theirs((pid_t)key, uid);
 	}
 }
 
