@@ -164,6 +164,35 @@ static int enter(const struct asuser *as)
 	return 0;
 }
 
+int asuser_open_following(const struct asuser *as, const char *path, int flags)
+{
+	int fd, r = enter(as);
+
+	if (r)
+		return r;
+	fd = open(path, (flags & ~O_CREAT) | O_CLOEXEC);
+	r = fd < 0 ? -errno : fd;
+	leave(as);
+	return r;
+}
+
+int asuser_executable(const struct asuser *as, const char *path)
+{
+	struct stat st;
+	int r = enter(as);
+
+	if (r)
+		return r;
+	/* AT_EACCESS: the check uses the fs ids and effective capabilities
+	 * switched above, not the real (root's) ids access() would use */
+	if (stat(path, &st))
+		r = errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EACCES;
+	else if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, path, X_OK, AT_EACCESS))
+		r = -EACCES;
+	leave(as);
+	return r;
+}
+
 int asuser_openat(const struct asuser *as, int dirfd, const char *path, int flags, mode_t mode)
 {
 	int fd, r = enter(as);

@@ -67,6 +67,14 @@ int asuser_file_writable(const struct asuser *as, int dirfd, const char *name);
  * -errno: the check itself failed. */
 int asuser_may_ptrace(const struct invoker *inv, pid_t pid);
 
+/* open(path, flags) as the user, following symlinks (for reading what
+ * they name, never for creating). The fd, or -errno. */
+int asuser_open_following(const struct asuser *as, const char *path, int flags);
+
+/* Could the user run path (a regular file they may execute, reached by
+ * their own lookup)? 0, -ENOENT, or -EACCES. */
+int asuser_executable(const struct asuser *as, const char *path);
+
 /* A one-line reason for an asuser_* error on path. */
 const char *asuser_strerror(int err);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "asuser.h"
 #include "child.h"
 
 void invoker_from_env(struct invoker *inv)
@@ -80,25 +81,14 @@ static void unblock_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int is_executable_file(const char *p)
-{
-	struct stat st;
-
-	if (stat(p, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EACCES;
-	return access(p, X_OK) ? -EACCES : 0;
-}
-
-int child_resolve(const char *cmd, char *path, size_t size)
+int child_resolve(const struct asuser *as, const char *cmd, char *path, size_t size)
 {
 	const char *env = getenv("PATH");
 	int best = -ENOENT;
 
 	if (strchr(cmd, '/')) {
 		snprintf(path, size, "%s", cmd);
-		return is_executable_file(cmd);
+		return asuser_executable(as, cmd);
 	}
 	if (!env || !*env)
 		env = "/usr/local/bin:/usr/bin:/bin";
@@ -107,7 +97,7 @@ int child_resolve(const char *cmd, char *path, size_t size)
 		int r;
 
 		snprintf(path, size, "%.*s%s%s", (int)(end - p), p, end > p ? "/" : "", cmd);
-		r = is_executable_file(path);
+		r = asuser_executable(as, path);
 		if (r == 0)
 			return 0;
 		if (r == -EACCES)

@@ -32,11 +32,15 @@ struct child {
 	int status_fd;		/* read end: errno of a failed exec, EOF on success */
 };
 
+struct asuser;
+
 /*
- * Resolve argv[0] through PATH like execvp. Returns 0 and the path, or
- * -ENOENT (not found) / -EACCES (found, not executable).
+ * Resolve argv[0] through PATH like execvp, looking as the user (as):
+ * what they cannot see is not found or not executable to them, as it
+ * would be if they ran it. Returns 0 and the path, or -ENOENT (not
+ * found) / -EACCES (found, not executable).
  */
-int child_resolve(const char *cmd, char *path, size_t size);
+int child_resolve(const struct asuser *as, const char *cmd, char *path, size_t size);
 
 /* fork a child that switches user, then waits for child_release() before
  * exec'ing path with argv. Signals blocked in the parent are unblocked in

@@ -12,30 +12,36 @@
 #include "selfprof.h"
 #include "tracer.h"
 
+/* The real path of an open file, from the kernel (not looked up again). */
+static void path_of_fd(int fd, char *real, size_t rsize)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, rsize - 1);
+	real[n > 0 ? n : 0] = 0;
+}
+
 /*
- * Open a library for probing, as the user: the kernel checks that they
- * may reach and read it. Then it must be a regular file owned by root or
- * by them and writable by no one else: probes land at offsets read from
- * it, in every process that maps it. realpath (as root) only names it;
- * every check is on the open file.
+ * Open a library for probing, as the user (symlinks followed as theirs):
+ * the kernel checks that they may reach and read it, and nothing tells
+ * them more than their own lookup would. Then it must be a regular file
+ * owned by root or by them and writable by no one else: probes land at
+ * offsets read from it, in every process that maps it. Every check is on
+ * the open file.
  */
 static int open_library(const struct asuser *as, const char *path, int *fd_out,
 			char *real, size_t rsize, struct stat *st, char *err, size_t errlen)
 {
-	char *rp = realpath(path, NULL);
-	int fd;
+	int fd = asuser_open_following(as, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
-	if (!rp) {
-		snprintf(err, errlen, "library not found: %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	snprintf(real, rsize, "%s", rp);
-	free(rp);
-	fd = asuser_openat(as, AT_FDCWD, real, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, asuser_strerror(fd));
+		snprintf(err, errlen, fd == -ENOENT ? "library not found: %s: %s" : "%s: %s",
+			 path, asuser_strerror(fd));
 		return fd;
 	}
+	path_of_fd(fd, real, rsize);
 	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);

@@ -270,24 +270,29 @@ static int check_target(struct session *s)
 	return 0;
 }
 
-static int check_start(struct session *s, char *path, size_t size)
+static int check_start(struct session *s)
 {
-	struct opts *o = s->o;
-	int r;
-
 	if (!checks_privileged())
 		return die(EXIT_PRIV, "must run as root (or with CAP_BPF and CAP_PERFMON): try sudo");
 	if (!checks_btf())
 		return die(EXIT_BTF, "kernel BTF missing (/sys/kernel/btf/vmlinux): needs "
 			   "CONFIG_DEBUG_INFO_BTF=y");
-	if (o->cmd[0]) {
-		r = child_resolve(o->cmd[0], path, size);
-		if (r)
-			return die(r == -EACCES ? EXIT_NOEXEC : EXIT_NOTFOUND, "%s: %s", o->cmd[0],
-				   r == -EACCES ? "not executable" : "command not found");
+	return s->o->cmd[0] ? 0 : check_target(s);
+}
+
+/* The command, found as the user would find it (once they are known). */
+static int resolve_command(struct session *s, char *path, size_t size)
+{
+	const char *cmd = s->o->cmd[0];
+	int r;
+
+	if (!cmd)
 		return 0;
-	}
-	return check_target(s);
+	r = child_resolve(&s->out.as, cmd, path, size);
+	if (r)
+		return die(r == -EACCES ? EXIT_NOEXEC : EXIT_NOTFOUND, "%s: %s", cmd,
+			   r == -EACCES ? "not executable" : "command not found");
+	return 0;
 }
 
 static int start_child(struct session *s, const char *path)
@@ -331,9 +336,10 @@ static int attach_running(struct session *s)
 
 int session_setup(struct session *s, char *path, size_t size)
 {
-	int r = check_start(s, path, size);
+	int r = check_start(s);
 
 	r = r ?: setup_output(s);
+	r = r ?: resolve_command(s, path, size);
 	r = r ?: open_bpf(s);
 	r = r ?: setup_drivers(s);
 	r = r ?: start_watchdog(s);

@@ -70,3 +70,36 @@ TEST(driver_refuses_what_others_could_change_or_is_no_file)
 	unlink(fifo);
 	asuser_free(&as);
 }
+
+/* --lib is looked up as the user: in a directory they cannot search, a
+ * library that is there and one that is not look alike to them (root's
+ * realpath said "not found" for one only). */
+TEST(driver_does_not_tell_what_exists_where_the_user_cannot_look)
+{
+	struct invoker inv = { .drop = true, .uid = 65534, .gid = 65534 };
+	char base[] = "/tmp/sp-unit-drv-XXXXXX", d[64], there[96], missing[96];
+	char err_there[4400], err_missing[4400];
+	struct driver drv;
+	struct asuser as;
+	int fd;
+
+	if (geteuid() != 0)
+		SKIP("needs root");
+	REQUIRE(mkdtemp(base) && !chmod(base, 0755));
+	snprintf(d, sizeof(d), "%s/private", base);
+	snprintf(there, sizeof(there), "%s/lib.so", d);
+	snprintf(missing, sizeof(missing), "%s/nolib.so", d);
+	REQUIRE(!mkdir(d, 0700));
+	fd = open(there, O_CREAT | O_WRONLY, 0644);
+	REQUIRE(fd >= 0);
+	close(fd);
+	REQUIRE(asuser_init(&as, &inv) == 0);
+	CHECK_EQ_I64(driver_open(&drv, &as, there, err_there, sizeof(err_there)), -EACCES);
+	CHECK_EQ_I64(driver_open(&drv, &as, missing, err_missing, sizeof(err_missing)), -EACCES);
+	CHECK(strstr(err_there, "Permission denied") != NULL);
+	CHECK(strstr(err_missing, "Permission denied") != NULL);
+	asuser_free(&as);
+	unlink(there);
+	rmdir(d);
+	rmdir(base);
+}

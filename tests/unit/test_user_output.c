@@ -324,12 +324,39 @@ TEST(exit_codes_like_a_shell)
 
 TEST(resolve_commands)
 {
+	struct asuser as = { 0 };	/* inactive: as ourselves */
 	char p[512];
 
-	CHECK_EQ_I64(child_resolve("sh", p, sizeof(p)), 0);
+	CHECK_EQ_I64(child_resolve(&as, "sh", p, sizeof(p)), 0);
 	CHECK(strstr(p, "/sh") != NULL);
-	CHECK_EQ_I64(child_resolve("no-such-command-xyz", p, sizeof(p)), -ENOENT);
-	CHECK_EQ_I64(child_resolve("/etc/passwd", p, sizeof(p)), -EACCES);
+	CHECK_EQ_I64(child_resolve(&as, "no-such-command-xyz", p, sizeof(p)), -ENOENT);
+	CHECK_EQ_I64(child_resolve(&as, "/etc/passwd", p, sizeof(p)), -EACCES);
+}
+
+/* The command is looked up as the user: in a directory they cannot
+ * search, an existing program and a missing one are alike to them (root's
+ * lookup said "not executable" for one, "command not found" for the other). */
+TEST(resolve_commands_as_the_user)
+{
+	struct invoker inv;
+	struct asuser as;
+	char p[512], base[64], d[128], prog[160], missing[160];
+
+	if (geteuid() != 0)
+		SKIP("needs root");
+	REQUIRE(public_dir(base, sizeof(base)));
+	snprintf(d, sizeof(d), "%s/private", base);
+	snprintf(prog, sizeof(prog), "%s/prog", d);
+	snprintf(missing, sizeof(missing), "%s/missing", d);
+	REQUIRE(mkdir(d, 0700) == 0);
+	REQUIRE(symlink("/bin/true", prog) == 0);
+	nobody(&inv);
+	REQUIRE(asuser_init(&as, &inv) == 0);
+	CHECK_EQ_I64(child_resolve(&as, prog, p, sizeof(p)), -EACCES);
+	CHECK_EQ_I64(child_resolve(&as, missing, p, sizeof(p)), -EACCES);
+	CHECK_EQ_I64(child_resolve(&as, "sh", p, sizeof(p)), 0);	/* what they may run */
+	asuser_free(&as);
+	remove_tree(base);
 }
 
 TEST(run_capture_reads_stdout)
