@@ -133,9 +133,10 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# The loader embeds the skeletons: only its objects wait for them (and
-# rebuild when a BPF program changes), so the rest builds without bpftool.
-$(USER_OBJ): $(BPF_SKEL)
+# The loader embeds the skeletons: only its objects wait for them, so the
+# rest builds without bpftool. Order-only: -MMD makes the one object that
+# includes a skeleton (tracer.o) rebuild when its BPF program changes.
+$(USER_OBJ): | $(BPF_SKEL)
 
 $(USER_A): $(filter-out $(USER_MAIN),$(USER_OBJ))
 	rm -f $@ && ar rcs $@ $^

@@ -377,13 +377,13 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	d = t->depth;
 	if (d > SP_MAX_DEPTH)
 		return;
-	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0), SP_COOKIE_ID(site));
-	f = &t->frames[(idx < 0 ? 0 : idx) & (SP_MAX_DEPTH - 1)];
 	/* The frame must be this function's (or its group's). */
-	if (idx < 0 || SP_COOKIE_MATCH(f->cookie) != SP_COOKIE_ID(site)) {
+	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0), SP_COOKIE_ID(site));
+	if (idx < 0) {
 		stat_add(STAT_UNMATCHED, 1);
 		return;
 	}
+	f = &t->frames[idx & (SP_MAX_DEPTH - 1)];
 	if ((__u32)idx + 1 != d)
 		stat_add(STAT_UNWOUND, d - 1 - idx);
 	t->depth = idx;

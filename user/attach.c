@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
@@ -12,14 +11,6 @@
 const char *attach_method_name(enum attach_method m)
 {
 	return m == ATTACH_MULTI ? "uprobe_multi" : "uprobe (perf, one per probe)";
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int attach_multi(struct attachment *a, const char *path,
@@ -80,7 +71,6 @@ static int attach_perf(struct attachment *a, const char *path,
 int attach_points(struct attachment *a, enum attach_method m, const char *path,
 		  const struct attach_group *g, size_t ng, pid_t pid, char *err, size_t errlen)
 {
-	double t0 = now_s();
 	int r = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -97,7 +87,6 @@ int attach_points(struct attachment *a, enum attach_method m, const char *path,
 	}
 	if (r)
 		attach_release(a);
-	a->seconds = now_s() - t0;
 	return r;
 }
 

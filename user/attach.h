@@ -27,7 +27,6 @@ struct attachment {
 	int nfds;			/* link_fds in use */
 	struct bpf_link **links;	/* ATTACH_PERF */
 	size_t nlinks;
-	double seconds;			/* time the attach took */
 };
 
 const char *attach_method_name(enum attach_method m);

@@ -157,7 +157,7 @@ static void proc_write_failed(struct procs *ps, struct proc *p, const char *msg)
 		"what was written stays readable", msg ? msg : p->path ? p->path : "?");
 }
 
-static void dump_add(struct procs *ps, struct proc *p, bool failed)
+static void dump_add(struct procs *ps, struct proc *p)
 {
 	struct dump *d = realloc(ps->dumps, (ps->ndumps + 1) * sizeof(*d));
 	int64_t n = 0;
@@ -172,11 +172,11 @@ static void dump_add(struct procs *ps, struct proc *p, bool failed)
 	d->crate = strdup(p->crate);
 	d->pid = p->pid;
 	d->deleted = p->deleted;
-	if (failed && !p->deleted)
+	if (p->failed && !p->deleted)
 		n = file_events(p->fd);
-	d->unreadable = failed && !p->deleted && n < 0;
-	d->events = !failed ? p->events : n > 0 ? (uint64_t)n : 0;
-	d->failed = failed;
+	d->unreadable = p->failed && !p->deleted && n < 0;
+	d->events = !p->failed ? p->events : n > 0 ? (uint64_t)n : 0;
+	d->failed = p->failed;
 	/* the run's total counts what the files hold */
 	ps->events -= p->events - (d->events < p->events ? d->events : p->events);
 }
@@ -213,7 +213,7 @@ static void proc_close(struct procs *ps, struct proc *p)
 		if (sp_writer_close(p->w, &err))
 			proc_write_failed(ps, p, err.msg);
 		proc_sync(ps, p);
-		dump_add(ps, p, p->failed);
+		dump_add(ps, p);
 	}
 	if (p->fd >= 0)
 		close(p->fd);

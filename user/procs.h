@@ -46,8 +46,6 @@ typedef void (*procs_stats_fn)(void *ctx, uint64_t out[STAT__COUNT]);
 struct procs_opts {
 	const struct label_table *labels;	/* probe id -> label */
 	struct output_spec *out;	/* where, and as whom (out->as), dumps are created */
-	uid_t uid;		/* the invoking user (informational: dumps are */
-	gid_t gid;		/* created with out->as's rights, never chowned) */
 	const char *extra_json;	/* extra metadata members */
 	procs_stats_fn stats;	/* optional */
 	void *stats_ctx;

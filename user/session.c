@@ -217,8 +217,6 @@ static void setup_procs(struct session *s)
 	struct procs_opts po = {
 		.labels = &s->drivers.labels,
 		.out = &s->out,
-		.uid = s->inv.uid,
-		.gid = s->inv.gid,
 		.extra_json = s->extra_json,
 		.stats = session_stats,
 		.stats_ctx = s,

@@ -24,7 +24,7 @@ struct link_create_uprobe_multi {
 	uint32_t pad;
 };
 
-#define UPROBE_MULTI_RETURN	1	/* BPF_F_UPROBE_MULTI_RETURN (a flag, unlike the enum) */
+#define SP_F_UPROBE_MULTI_RETURN	1	/* the kernel's BPF_F_UPROBE_MULTI_RETURN */
 
 int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
 			const uint64_t *cookies, size_t n, enum uprobe_multi_how how, pid_t pid)
@@ -42,7 +42,7 @@ int uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offsets,
 	attr.offsets = (uint64_t)(uintptr_t)offsets;
 	attr.cookies = (uint64_t)(uintptr_t)cookies;
 	attr.cnt = (uint32_t)n;
-	attr.multi_flags = how == UPROBE_MULTI_RETURN ? UPROBE_MULTI_RETURN : 0;
+	attr.multi_flags = how == UPROBE_MULTI_RETURN ? SP_F_UPROBE_MULTI_RETURN : 0;
 	attr.pid = (uint32_t)pid;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : (int)fd;

@@ -418,7 +418,7 @@ TEST(procs_final_metadata_has_totals)
 				   .pid = 4242, .tid = 4242, .start = 2000, .end = 3000 };
 	const char *f = t_tmp("procs.mm_profdata");
 	struct output_spec out;
-	struct procs_opts po = { .labels = &labels, .out = &out, .uid = geteuid(), .gid = getegid(),
+	struct procs_opts po = { .labels = &labels, .out = &out,
 				 .extra_json = "\"tool\": \"t\"", .stats = fake_stats };
 	struct procs ps;
 	uint64_t n;
@@ -463,7 +463,7 @@ TEST(procs_exit_code_and_still_running)
 				   .pid = 77, .tid = 78, .start = 20, .end = 30 };
 	const char *dir = t_tmp("procs-dir/");
 	struct output_spec out;
-	struct procs_opts po = { .labels = &labels, .out = &out, .uid = geteuid(), .gid = getegid(),
+	struct procs_opts po = { .labels = &labels, .out = &out,
 				 .extra_json = "" };
 	struct procs ps;
 	uint64_t n;
