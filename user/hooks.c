@@ -509,6 +509,38 @@ static size_t block_start(const struct code *c, size_t k)
 	return k;
 }
 
+/* Moves the compiler schedules between a test and its branch. */
+static bool keeps_flags(const cs_insn *in)
+{
+	switch (in->id) {
+	case X86_INS_MOV: case X86_INS_MOVABS: case X86_INS_MOVZX: case X86_INS_MOVSX:
+	case X86_INS_MOVSXD: case X86_INS_LEA: case X86_INS_MOVUPS: case X86_INS_MOVAPS:
+	case X86_INS_MOVDQU: case X86_INS_MOVDQA: case X86_INS_MOVQ: case X86_INS_NOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+#define FLAGS_WINDOW	6	/* moves between a test and its branch */
+
+/* The conditional branch deciding on the flags instruction i sets: the
+ * first one after it in straight code, with only moves between and no
+ * other path entering in between (whose flags would be another test's).
+ * Its index, or -1. */
+static long branch_on_flags(const struct code *c, size_t i)
+{
+	for (size_t j = i + 1; j < c->n && j <= i + FLAGS_WINDOW; j++) {
+		if (!follows(c, j) || is_target(c, c->all[j]->address))
+			return -1;
+		if (is_jcc(c->all[j]))
+			return j;
+		if (!keeps_flags(c->all[j]))
+			return -1;
+	}
+	return -1;
+}
+
 /* The bits tested by the instruction before branch i (0: not a test). */
 static uint32_t mask_of(const struct code *c, size_t i)
 {
@@ -517,8 +549,7 @@ static uint32_t mask_of(const struct code *c, size_t i)
 	int shift = 0;
 
 	/* moves (which leave the flags alone) may sit between test and branch */
-	while (follows(c, i) && (c->all[i - 1]->id == X86_INS_MOV ||
-				 c->all[i - 1]->id == X86_INS_LEA) && i > 1)
+	while (follows(c, i) && keeps_flags(c->all[i - 1]) && i > 1)
 		i--;
 	if (!follows(c, i))
 		return 0;
@@ -816,11 +847,15 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 	const cs_x86 *x = &c->all[i]->detail->x86;
 	const cs_x86_op *d = &x->operands[0], *v = &x->operands[1];
 
+	long br;
+
 	if (x->op_count != 2 || i + 2 >= c->n)
 		return 0;
 	if (c->all[i]->id == X86_INS_CMP && rsp_mem(d) && d->mem.disp == slot && d->size == 8 &&
-	    v->type == X86_OP_IMM && v->imm == 0 && follows(c, i + 1) && is_jcc(c->all[i + 1]))
-		return c->all[i + 1]->address;
+	    v->type == X86_OP_IMM && v->imm == 0) {
+		br = branch_on_flags(c, i);
+		return br >= 0 ? c->all[br]->address : 0;
+	}
 	if (c->all[i]->id != X86_INS_MOV || d->type != X86_OP_REG || !rsp_mem(v) ||
 	    v->mem.disp != slot || v->size != 8)
 		return 0;
@@ -830,8 +865,10 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 
 		if (c->all[j]->id == X86_INS_TEST && t->op_count == 2 &&
 		    t->operands[0].type == X86_OP_REG && t->operands[0].reg == d->reg &&
-		    t->operands[1].type == X86_OP_REG && t->operands[1].reg == d->reg)
-			return is_jcc(c->all[j + 1]) ? c->all[j + 1]->address : 0;
+		    t->operands[1].type == X86_OP_REG && t->operands[1].reg == d->reg) {
+			br = branch_on_flags(c, j);
+			return br >= 0 ? c->all[br]->address : 0;
+		}
 	}
 	return 0;
 }
