@@ -37,11 +37,10 @@ void opts_usage(FILE *f)
 "                     queries whose provider is not found by name are left out)\n"
 "  --uretprobes       the same as --returns=uret\n"
 "  --keep-unwinding   the same as --returns=callees\n"
-"  --hooks            (experimental) GenericActivity events also from rustc's own\n"
-"                     dormant profiler hooks found in the library (every hook\n"
-"                     whose start and end are found, see --list-hooks); loses\n"
-"                     events in incremental builds (counted and reported)\n"
-"  --no-hooks         only the 17 pass functions' activities (the default)\n"
+"  --hooks            GenericActivity events from rustc's own dormant profiler\n"
+"                     hooks found in the library (every hook whose start and\n"
+"                     end are found, see --list-hooks): the default\n"
+"  --no-hooks         only the 17 pass functions' activities\n"
 "  --ringbuf-size=N   BPF ring buffer bytes (power of two, at least a page;\n"
 "                     suffix K, M or G; default 32M); events that do not fit\n"
 "                     are lost, counted and reported\n"
@@ -158,6 +157,7 @@ static void defaults(struct opts *o)
 	o->cost_ns = -1;
 	o->drv.probe_flags = PROBES_F_DEFAULT;
 	o->drv.returns = RETURNS_AUTO;
+	o->drv.hooks = true;
 	o->ringbuf_bytes = 32u << 20;	/* also bpf/selfprof.bpf.c's */
 }
 

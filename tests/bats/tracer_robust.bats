@@ -215,11 +215,12 @@ wait_dump() { # dir tpid
 	cd ws
 	run "$SELFPROF_BPF" -o "$W/dumps/" -- cargo build -q
 	[ "$status" -eq 0 ]
-	[ "$(ls "$W"/dumps/*.mm_profdata | wc -l)" -eq 2 ]
-	echo "$output" | grep -q '^== 2 crates by self time ==$'
+	# shapes, cli, and cargo's target probe ___ (rustc's own profile has it too)
+	[ "$(ls "$W"/dumps/*.mm_profdata | wc -l)" -eq 3 ]
+	echo "$output" | grep -q '^== 3 crates by self time ==$'
 	echo "$output" | grep -Eq '^\| cli +\| [0-9.]+(ns|µs|ms|s) +\| [0-9.]+ +\| [0-9]+ +\| .*/dumps/cli-[0-9]+\.mm_profdata'
 	echo "$output" | grep -Eq '^\| shapes +\|'
-	echo "$output" | grep -q '^== all 2 crates: queries and activities summed ==$'
+	echo "$output" | grep -q '^== all 3 crates: queries and activities summed ==$'
 	# the summed table counts typeck over both crates: compare with the dumps
 	want=$(for f in "$W"/dumps/*.mm_profdata; do "$SELFPROF" summarize --tsv "$f"; done |
 		awk -F'\t' '$1 == "typeck" { n += $4 } END { print n + 0 }')
