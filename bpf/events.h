@@ -50,8 +50,29 @@ enum sp_rec_type {
 #define SP_COOKIE(id, role, kind) \
 	((__u64)(__u32)(id) | ((__u64)(__u8)(role) << 32) | ((__u64)(__u8)(kind) << 40))
 #define SP_COOKIE_ID(c)		((__u32)(c))
-#define SP_COOKIE_ROLE(c)	((__u8)((c) >> 32))
+#define SP_COOKIE_ROLE(c)	((__u8)((c) >> 32) & 0x0f)
 #define SP_COOKIE_KIND(c)	((__u8)((c) >> 40))
+
+/*
+ * Bits 36..39 (the role byte's high half): what names the frame a point
+ * opens or closes, its key. Normally the stack pointer: a function's
+ * entry and exits, or a guard living in the frame of its hook (same sp at
+ * start and end). A guard written through a pointer into a caller's frame
+ * (rustc's LLVM_passes: spawn_work stores it into the coordinator's
+ * `llvm_start_time`) is named by its address instead: at the start, the
+ * callee-saved register holding it; at the end, the drop's argument.
+ */
+#define SP_KEY_SP	0
+#define SP_KEY_RDI	1
+#define SP_KEY_RBX	2
+#define SP_KEY_RBP	3
+#define SP_KEY_R12	4
+#define SP_KEY_R13	5
+#define SP_KEY_R14	6
+#define SP_KEY_R15	7
+#define SP_COOKIE_KEY_SHIFT	36
+#define SP_COOKIE_KEY(c)	((__u8)((c) >> SP_COOKIE_KEY_SHIFT) & 0x0f)
+#define SP_COOKIE_WITH_KEY(key)	((__u64)((key) & 0x0f) << SP_COOKIE_KEY_SHIFT)
 
 /* Bit 48: set on the cookies of plain return probes (calibration, and
  * kernels without uprobe sessions), whose stack pointer is 8 above the
@@ -166,7 +187,8 @@ struct rec_fixup {
 struct sp_frame {
 	__u64 cookie;
 	__u64 start;		/* entry time, less the thread's probe cost before it */
-	__u64 sp;		/* stack pointer at entry (points to the return address) */
+	__u64 sp;		/* the key (SP_COOKIE_KEY): stack pointer at entry (points to
+			 * the return address), or a guard's address */
 	__u32 label;		/* probe id naming this frame for INHERIT children */
 	__u32 pad;
 };

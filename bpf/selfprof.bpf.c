@@ -275,6 +275,26 @@ static __always_inline __u32 kernel_uret_depth(void)
 	return BPF_CORE_READ(task, utask, depth);
 }
 
+/* A register of the probed thread, loaded where it is named: left to
+ * itself clang merges a switch's loads into one through a computed
+ * context pointer, which the verifier refuses. */
+#define CTX_REG(ctx, reg) ({ __u64 v_ = (ctx)->reg; asm volatile("" : "+r"(v_)); v_; })
+
+/* The frame's key at a probe with this cookie (SP_COOKIE_KEY). */
+static __always_inline __u64 frame_key(struct pt_regs *ctx, __u64 cookie)
+{
+	switch (SP_COOKIE_KEY(cookie)) {
+	case SP_KEY_RDI: return CTX_REG(ctx, di);
+	case SP_KEY_RBX: return CTX_REG(ctx, bx);
+	case SP_KEY_RBP: return CTX_REG(ctx, bp);
+	case SP_KEY_R12: return CTX_REG(ctx, r12);
+	case SP_KEY_R13: return CTX_REG(ctx, r13);
+	case SP_KEY_R14: return CTX_REG(ctx, r14);
+	case SP_KEY_R15: return CTX_REG(ctx, r15);
+	default: return CTX_REG(ctx, sp);
+	}
+}
+
 /*
  * A probed function was entered: open a frame for it. want_return says a
  * return probe is to end it: then the kernel must be able to install one
@@ -308,7 +328,7 @@ static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 	f = &t->frames[d];
 	f->cookie = cookie;
 	f->start = now;
-	f->sp = PT_REGS_SP(ctx);
+	f->sp = frame_key(ctx, cookie);
 	/* INHERIT points are named after the innermost enclosing frame. */
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT && d > 0)
 		f->label = t->frames[(d - 1) & (SP_MAX_DEPTH - 1)].label;
@@ -378,7 +398,8 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	if (d > SP_MAX_DEPTH)
 		return;
 	/* The frame must be this function's (or its group's). */
-	idx = find_frame(t, d, PT_REGS_SP(ctx) - (uret ? 8 : 0), SP_COOKIE_ID(site));
+	idx = find_frame(t, d, uret ? PT_REGS_SP(ctx) - 8 : frame_key(ctx, site),
+			 SP_COOKIE_ID(site));
 	if (idx < 0) {
 		stat_add(STAT_UNMATCHED, 1);
 		return;

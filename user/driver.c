@@ -269,6 +269,12 @@ static void add_hook_ends(struct driver *d, const struct hook_site *h, uint64_t 
  * match id (the point's, or its slot group's first point's) agree: the
  * same frame, no return probe.
  */
+_Static_assert(HOOK_KEY_SP == SP_KEY_SP && HOOK_KEY_RDI == SP_KEY_RDI &&
+	       HOOK_KEY_RBX == SP_KEY_RBX && HOOK_KEY_RBP == SP_KEY_RBP &&
+	       HOOK_KEY_R12 == SP_KEY_R12 && HOOK_KEY_R13 == SP_KEY_R13 &&
+	       HOOK_KEY_R14 == SP_KEY_R14 && HOOK_KEY_R15 == SP_KEY_R15,
+	       "hooks.h's keys are the cookie's (bpf/events.h)");
+
 static int add_hook_points(struct driver *d, const struct hook_set *hs)
 {
 	uint64_t (*groups)[2] = calloc(hs->n + 1, sizeof(*groups));
@@ -294,14 +300,16 @@ static int add_hook_points(struct driver *d, const struct hook_set *hs)
 			break;
 		d->hook_starts[d->nhook_starts] = h->start;
 		d->hook_start_ck[d->nhook_starts++] = point_cookie(&d->set, me) |
-			(first >= 0 ? SP_COOKIE_DELTA(me - first) : 0);
+			(first >= 0 ? SP_COOKIE_DELTA(me - first) : 0) | SP_COOKIE_WITH_KEY(h->key);
 		if (first >= 0)
 			continue;	/* the group's ends are in place */
 		if (h->group) {
 			groups[ngroups][0] = h->group;
 			groups[ngroups++][1] = me;
 		}
-		add_hook_ends(d, h, point_cookie(&d->set, me) | SP_COOKIE_EMULATED);
+		/* a guard in a caller's frame: its drops there, by their argument */
+		add_hook_ends(d, h, point_cookie(&d->set, me) | SP_COOKIE_EMULATED |
+				    (h->key ? SP_COOKIE_WITH_KEY(SP_KEY_RDI) : 0));
 	}
 	free(groups);
 	return r;

@@ -41,6 +41,7 @@ static const char TOO_MANY_ENDS[] = "more guard-slot ends than a site keeps (HOO
  * one of these on the slot (on the normal path and on unwinding alike:
  * rustc records the event either way). Targets of this kind are ends. */
 #define KIND_DROP	0xff
+#define KIND_DROP_VERBOSE	0xfe	/* the last of drops[] */
 static const char *const drops[] = {
 	"rustc_data_structures::profiling::TimingGuard>",
 	"measureme::profiler::TimingGuard>",
@@ -68,6 +69,13 @@ const char *hook_kind_name(unsigned int kind)
 	return kind < HOOK__KINDS ? names[kind] : "?";
 }
 
+const char *hook_key_name(unsigned int key)
+{
+	static const char *const names[] = { "rsp", "rdi", "rbx", "rbp", "r12", "r13", "r14", "r15" };
+
+	return key < sizeof(names) / sizeof(names[0]) ? names[key] : "?";
+}
+
 struct target {
 	uint64_t addr;		/* an instance, or a GOT slot holding one */
 	uint64_t instance;
@@ -83,6 +91,7 @@ struct fn {
 	uint64_t addr, size;
 	char *base;
 	bool hit;
+	bool drops;	/* calls a guard's drop */
 };
 
 struct scan {
@@ -136,6 +145,11 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elsize)
 	return 0;
 }
 
+static bool is_drop(const struct target *t)
+{
+	return t->kind == KIND_DROP || t->kind == KIND_DROP_VERBOSE;
+}
+
 static const struct target *find_target(const struct target *t, size_t n, uint64_t addr)
 {
 	if (!n)
@@ -166,7 +180,7 @@ static int instance_kind(const char *name)
 		kind = HOOK_VERBOSE_ACTIVITY;
 	for (size_t i = 0; d && drop && i < sizeof(drops) / sizeof(drops[0]); i++)
 		if (is_drop_of(d, drops[i]))
-			kind = KIND_DROP;
+			kind = i + 1 < sizeof(drops) / sizeof(drops[0]) ? KIND_DROP : KIND_DROP_VERBOSE;
 	free(d);
 	return kind;
 }
@@ -277,7 +291,9 @@ static int scan_calls(struct scan *s)
 				t = find_target(s->got, s->ngot, from + j + 6 + rd32(c + j + 2));
 				got = true;
 			}
-			if (!t || t->kind == KIND_DROP)
+			if (t && is_drop(t))
+				f->drops = true;
+			if (!t || is_drop(t))
 				continue;
 			if (add_site(s, from + j, t, got))
 				return -ENOMEM;
@@ -835,7 +851,7 @@ static bool drops_slot(const struct scan *s, const struct code *c, size_t i, int
 	const struct target *t = call_target(s, c->all[i]);
 	int32_t arg;
 
-	if (!t || t->kind != KIND_DROP)
+	if (!t || !is_drop(t))
 		return false;
 	return arg_slot(c, i >= 3 ? i - 3 : 0, i, X86_REG_RDI, &arg) && arg == slot;
 }
@@ -1008,6 +1024,55 @@ static bool copied_by_load(const struct code *c, size_t i, const struct hook_sit
 	return false;
 }
 
+/* The register whose value reg holds at instruction i, copied by moves
+ * after instruction k (through `mov %r12,%rdi`); X86_REG_INVALID if set
+ * any other way. */
+static x86_reg reg_source(const struct code *c, size_t k, size_t i, x86_reg reg)
+{
+	while (i-- > k + 1) {
+		const cs_x86 *x = &c->all[i]->detail->x86;
+
+		if (x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+		    reg_index(x->operands[0].reg) != reg_index(reg))
+			continue;
+		if (c->all[i]->id != X86_INS_MOV || x->operands[0].reg != reg ||
+		    x->operands[1].type != X86_OP_REG)
+			return X86_REG_INVALID;
+		reg = x->operands[1].reg;
+	}
+	return reg;
+}
+
+/* The key naming a callee-saved register (which holds the same value at
+ * the hook's call as after it), or HOOK_KEY_SP. */
+static uint8_t saved_reg_key(x86_reg r)
+{
+	switch (r) {
+	case X86_REG_RBX: return HOOK_KEY_RBX;
+	case X86_REG_RBP: return HOOK_KEY_RBP;
+	case X86_REG_R12: return HOOK_KEY_R12;
+	case X86_REG_R13: return HOOK_KEY_R13;
+	case X86_REG_R14: return HOOK_KEY_R14;
+	case X86_REG_R15: return HOOK_KEY_R15;
+	default: return HOOK_KEY_SP;
+	}
+}
+
+/* `rep movsq` from the slot to where a callee-saved register points (a
+ * caller's variable, `*llvm_start_time = Some(...)`), at i after the
+ * hook's call k: that register's key. */
+static uint8_t copied_out(const struct code *c, size_t lo, size_t k, size_t i, int32_t slot)
+{
+	const cs_insn *in = c->all[i];
+	int32_t from, to;
+
+	if (in->id != X86_INS_MOVSQ || in->detail->x86.prefix[0] != X86_PREFIX_REP ||
+	    !arg_slot(c, lo, i, X86_REG_RSI, &from) || from != slot ||
+	    arg_slot(c, lo, i, X86_REG_RDI, &to))
+		return HOOK_KEY_SP;
+	return saved_reg_key(reg_source(c, k, i, X86_REG_RDI));
+}
+
 /*
  * Right after the hook, the guard may be moved to another stack slot
  * (`let _t = sess.timer(..)` returned into a temporary, then copied by
@@ -1024,6 +1089,8 @@ static void follow_moves(const struct code *c, size_t k, struct hook_site *h)
 
 		if (copied_by_movs(c, lo, i, h->slot, &to) || copied_by_load(c, i, h, &to))
 			h->slot = to;
+		else if ((h->key = copied_out(c, lo, k, i, h->slot)))
+			break;	/* into a caller's frame: caller_ends() */
 		if (ends_block(c->all[i]))
 			break;
 	}
@@ -1042,7 +1109,8 @@ static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
 	h->guard_off = s->verbose_guard_off;
 	if (h->has_slot && h->guard_off >= 0) {
 		follow_moves(c, k, h);
-		find_ends(s, c, h);
+		if (!h->key)
+			find_ends(s, c, h);
 	}
 	if (h->reason)
 		return;	/* find_ends': TOO_MANY_ENDS */
@@ -1050,7 +1118,7 @@ static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
 		h->reason = "VerboseTimingGuard's TimingGuard field not found";
 	else if (!h->has_slot)
 		h->reason = "guard not returned into a stack slot";
-	else if (!h->nends)
+	else if (!h->nends && !h->key)
 		h->reason = "no drop of the guard slot in the function (the guard moves on)";
 	else if (!h->label)
 		h->reason = "label not static (built at run time or passed in)";
@@ -1079,7 +1147,8 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 		      (g >= 0 && arg_slot(c, g > 8 ? g - 8 : 0, g, X86_REG_RDI, &h->slot));
 	if (h->has_slot) {
 		follow_moves(c, g >= 0 ? (size_t)g : (size_t)k, h);	/* the path on */
-		find_ends(s, c, h);
+		if (!h->key)
+			find_ends(s, c, h);
 	}
 	if (g >= 0 && (h->kind == HOOK_GENERIC_ACTIVITY || h->kind == HOOK_GENERIC_ACTIVITY_WITH_ARG))
 		h->label = find_label(s, c, g, b, k);
@@ -1091,7 +1160,7 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 		h->reason = "the guarding branch does not follow a test of the kind's bit";
 	else if (!h->has_slot)
 		h->reason = "guard not returned into a stack slot";
-	else if (!h->nends)
+	else if (!h->nends && !h->key)
 		h->reason = "no test of the guard slot in the function (the guard moves on)";
 	else if (h->kind <= HOOK_GENERIC_ACTIVITY_WITH_ARG && !h->label)
 		h->reason = "label not static (built at run time or passed in)";
@@ -1106,8 +1175,9 @@ static void group_shared(struct hook_site *const *a, size_t n)
 		for (size_t j = 0; j < n; j++) {
 			uint64_t low = a[i]->call < a[j]->call ? a[i]->call : a[j]->call;
 
-			if (i == j || !a[i]->has_slot || !a[j]->has_slot || a[i]->slot != a[j]->slot)
-				continue;
+			if (i == j || !a[i]->has_slot || !a[j]->has_slot || a[i]->slot != a[j]->slot ||
+			    a[i]->key || a[j]->key)
+				continue;	/* a guard written elsewhere leaves the slot */
 			if (!a[i]->group || low < a[i]->group)
 				a[i]->group = low;
 		}
@@ -1169,6 +1239,93 @@ static int analyze_all(struct scan *s)
 	return rc;
 }
 
+/* The start of the function symbol holding addr, or 0. */
+static uint64_t entry_of(const struct scan *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nfns;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->fns[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size ? s->fns[lo - 1].addr : 0;
+}
+
+/* A `call rel32` to callee somewhere in f's bytes (a candidate only). */
+static bool may_call(const struct scan *s, const struct fn *f, uint64_t callee)
+{
+	const uint8_t *c = code_at(s, f->addr, f->size);
+
+	for (uint64_t j = 0; c && j + 5 <= f->size; j++)
+		if (c[j] == 0xe8 && f->addr + j + 5 + rd32(c + j + 1) == callee)
+			return true;
+	return false;
+}
+
+static void add_end(struct scan *s, struct hook_site *h, uint64_t addr)
+{
+	uint64_t off;
+
+	if (h->nends == HOOK_MAX_ENDS)
+		h->reason = TOO_MANY_ENDS;
+	else if (!elfsyms_addr_to_offset(s->elf, addr, &off))
+		h->ends[h->nends++] = off;
+}
+
+/* In f, a caller of callee: its drops of h's kind of guard on a stack
+ * slot are h's ends (the call, where %rdi is the guard's address). */
+static int drops_in_caller(struct scan *s, const struct fn *f, uint64_t callee,
+			   struct hook_site *h)
+{
+	uint8_t want = h->kind == HOOK_VERBOSE_ACTIVITY ? KIND_DROP_VERBOSE : KIND_DROP;
+	struct range r = { f->addr, f->size };
+	bool calls = false;
+	struct code c;
+
+	if (disassemble(s, &r, 1, &c))
+		return -ENOMEM;
+	for (size_t i = 0; i < c.n && !calls; i++)
+		calls = c.all[i]->id == X86_INS_CALL && c.all[i]->detail->x86.op_count == 1 &&
+			c.all[i]->detail->x86.operands[0].type == X86_OP_IMM &&
+			(uint64_t)c.all[i]->detail->x86.operands[0].imm == callee;
+	for (size_t i = 0; i < c.n && calls && !h->reason; i++) {
+		const struct target *t = call_target(s, c.all[i]);
+		int32_t slot;
+
+		if (t && t->kind == want && arg_slot(&c, i >= 3 ? i - 3 : 0, i, X86_REG_RDI, &slot))
+			add_end(s, h, c.all[i]->address);
+	}
+	code_free(&c);
+	return 0;
+}
+
+/* Pass 6: a guard written into a caller's frame ends where a caller of
+ * the hook's function drops it. Such guards are rare (one on 1.95): the
+ * callers are looked for among the functions that drop guards. */
+static int caller_ends(struct scan *s)
+{
+	for (size_t i = 0; i < s->out->n; i++) {
+		struct hook_site *h = &s->out->sites[i];
+		uint64_t callee = entry_of(s, h->call);
+		int rc = 0;
+
+		if (!h->key || h->reason)
+			continue;
+		for (size_t j = 0; j < s->nfns && callee && !rc && !h->reason; j++)
+			if (s->fns[j].drops && may_call(s, &s->fns[j], callee))
+				rc = drops_in_caller(s, &s->fns[j], callee, h);
+		if (rc)
+			return rc;
+		if (!h->nends && !h->reason)
+			h->reason = "guard written into a caller's frame that no caller drops";
+	}
+	return 0;
+}
+
 static void scan_free(struct scan *s)
 {
 	for (size_t i = 0; i < s->nfns; i++)
@@ -1192,7 +1349,11 @@ static int map_library(struct scan *s, const struct probe_set *set)
 
 	if (fstat(elfsyms_fd(set->elf), &st))
 		return -errno;
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, elfsyms_fd(set->elf), 0);
+	/* Shared, not private: while any trace is attached, the kernel puts
+	 * its breakpoints (int3) into every private file mapping of the
+	 * library, read-only ones too (uprobes' valid_vma()); a shared one
+	 * shows the file as it is. */
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, elfsyms_fd(set->elf), 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	s->map = p;
@@ -1217,7 +1378,8 @@ static int find_sites(struct scan *s, const struct probe_set *set)
 		cs_option(s->cs, CS_OPT_DETAIL, CS_OPT_ON);
 	if (!rc)
 		s->verbose_guard_off = find_verbose_guard_off(s);
-	return rc ?: analyze_all(s);
+	rc = rc ?: analyze_all(s);
+	return rc ?: caller_ends(s);
 }
 
 int hooks_find(const struct probe_set *set, struct hook_set *out, char *err, size_t errlen)

@@ -42,6 +42,20 @@ enum hook_kind {
 
 #define HOOK_MAX_ENDS	32
 
+/*
+ * What names a site's guard at run time (bpf/events.h's SP_KEY_*, the same
+ * values): HOOK_KEY_SP, the hook's own frame (the guard lives in its
+ * stack slot, tested at its ends in the same frame); or a callee-saved
+ * register holding the address the guard is written to, a caller's stack
+ * slot (rustc's LLVM_passes: spawn_work fills the coordinator's
+ * `llvm_start_time`). Such a guard's ends are its drops in the callers,
+ * named by the drop's argument (HOOK_KEY_RDI).
+ */
+enum hook_key {
+	HOOK_KEY_SP, HOOK_KEY_RDI, HOOK_KEY_RBX, HOOK_KEY_RBP,
+	HOOK_KEY_R12, HOOK_KEY_R13, HOOK_KEY_R14, HOOK_KEY_R15,
+};
+
 struct hook_site {
 	uint64_t call;		/* address of the call to the cold call */
 	uint64_t instance;	/* address of the cold-call instance it calls */
@@ -56,6 +70,7 @@ struct hook_site {
 	uint8_t has_slot;
 	uint8_t via_got;	/* call *GOT(%rip), not call rel32 */
 	uint8_t kind;		/* enum hook_kind */
+	uint8_t key;		/* enum hook_key: the start's (ends in callers: RDI) */
 	uint64_t group;		/* 0, or the guard slot is shared by several sites of
 				 * the function (their guards are never live at once,
 				 * so each end may end any of them): the lowest call
@@ -79,5 +94,7 @@ void hooks_free(struct hook_set *h);
 
 /* "generic_activity", "query_provider", ... */
 const char *hook_kind_name(unsigned int kind);
+/* "rsp", "r12", ...: the register an enum hook_key names */
+const char *hook_key_name(unsigned int key);
 
 #endif

@@ -44,7 +44,10 @@ static int print_hooks(const struct probe_set *set, const char *path, char *err,
 		for (size_t j = 0; j < e->nends; j++)
 			printf("%s%#llx", j ? "," : "", (unsigned long long)e->ends[j]);
 		printf(e->nends ? "\t" : "-\t");
-		printf(e->has_slot ? "%#x(%%rsp)\t" : "-\t", e->slot);
+		if (e->key)	/* written into a caller's frame: ends are its drops there */
+			printf("(%%%s), a caller's\t", hook_key_name(e->key));
+		else
+			printf(e->has_slot ? "%#x(%%rsp)\t" : "-\t", e->slot);
 		printf("%s\t%#llx\t", e->reason ? e->reason : "ok", (unsigned long long)e->call);
 		printf(e->group ? "%#llx\n" : "-\n", (unsigned long long)e->group);
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# --hooks (experimental): GenericActivity events from rustc's own dormant
+# Hooks (the default): GenericActivity events from rustc's own dormant
 # profiler hooks: start and end are plain instruction probes paired by stack
 # pointer, no return probe. Each compile runs once, traced, with rustc's own
 # -Z self-profile on in the same process, so both profiles describe the
@@ -23,15 +23,13 @@ teardown() {
 
 # Labels rustc records that the hooks cannot give, and why:
 #   mir_pass_*      MIR pass names come through a vtable at run time
-#   LLVM_passes     its guard moves into the codegen coordinator thread
-#                   and ends there (another stack: no pairing by sp)
 #   self_profile_*  rustc's profiler's own work, only when it profiles
 #   <unknown>       Query events of anonymous queries (-C incremental)
 #   encode_query_results, link_binary_check_files_are_writeable: guards
 #                   that move into a closure (-C incremental; < 0.2%)
 unreachable() {
 	case $1 in
-	mir_pass_* | LLVM_passes | self_profile_* | '<unknown>' | encode_query_results | \
+	mir_pass_* | self_profile_* | '<unknown>' | encode_query_results | \
 		link_binary_check_files_are_writeable) return 0 ;;
 	esac
 	return 1
@@ -144,4 +142,32 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 	echo "analysis: $a ns with hooks, $b without"
 	[ "$b" -gt 0 ]
 	[ "$a" -gt $((b / 2)) ] && [ "$a" -lt $((b * 2)) ]
+}
+
+# While a trace is attached, the kernel writes its breakpoints (int3) into
+# every private mapping of the library, read-only ones too. Discovery must
+# read the file as it is: another user's trace running at the same time
+# must not change which hooks (or their probes) we find.
+@test "hook discovery does not see another trace's breakpoints" {
+	run "$SELFPROF_BPF" --list-hooks
+	assert_success
+	echo "$output" > before.txt
+	mkfifo src
+	"$SELFPROF_BPF" --summary=none -o t.mm_profdata -- \
+		rustc --crate-type lib --emit metadata -o t.rmeta - < src 2> trace.err &
+	tracer=$!
+	exec 8> src
+	# rustc blocks reading its source from stdin only once it runs, after
+	# its exec hold: the probes are attached by then
+	for _ in $(seq 600); do
+		pid=$(pgrep -P "$tracer" rustc || true)
+		[ -n "$pid" ] && [[ "$(cat /proc/"$pid"/syscall 2>/dev/null)" == "0 0x0 "* ]] && break
+		sleep 0.1
+	done
+	[[ "$(cat /proc/"$pid"/syscall)" == "0 0x0 "* ]]
+	run "$SELFPROF_BPF" --list-hooks
+	exec 8>&-
+	wait "$tracer"
+	assert_success
+	diff before.txt <(echo "$output")
 }

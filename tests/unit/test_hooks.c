@@ -141,6 +141,15 @@ static void check_195(const struct hook_set *h)
 	 * $0,0xf8(%rsp); mov; mov; mov; je`); the end at that je was missed,
 	 * and every such path lost its event (149 in an incremental build) */
 	CHECK(has_end_at(with_call(h, 0x533fd86), 0x6af68eb));
+	/* LLVM_passes: spawn_work writes the guard into the coordinator's
+	 * `llvm_start_time` through %r12; its ends are the coordinator's
+	 * drops of it (`lea 0x598(%rsp),%rdi; call drop_in_place`) */
+	e = with_label(h, "LLVM_passes");
+	REQUIRE(e);
+	CHECK(!e->reason && !e->group);
+	CHECK_EQ_U64(e->key, HOOK_KEY_R12);
+	CHECK_EQ_U64(e->nends, 2);
+	CHECK(has_end_at(e, 0x642e828) && has_end_at(e, 0x643033a));
 	/* late_resolve_crate's guard slot is another site's too: a group */
 	e = with_label(h, "late_resolve_crate");
 	REQUIRE(e);
