@@ -46,9 +46,10 @@ enum sp_rec_type {
 #define SP_ROLE_INHERIT		2
 
 /* Cookie layout: bits 0..31 the point's probe id (the index of its label),
- * bits 32..39 the role, bits 40..47 the sp_kind (tools/lib/selfprof). */
+ * bits 32..35 the role, 36..39 the key (below), bits 40..47 the sp_kind
+ * (tools/lib/selfprof). */
 #define SP_COOKIE(id, role, kind) \
-	((__u64)(__u32)(id) | ((__u64)(__u8)(role) << 32) | ((__u64)(__u8)(kind) << 40))
+	((__u64)(__u32)(id) | ((__u64)((role) & 0x0f) << 32) | ((__u64)(__u8)(kind) << 40))
 #define SP_COOKIE_ID(c)		((__u32)(c))
 #define SP_COOKIE_ROLE(c)	((__u8)((c) >> 32) & 0x0f)
 #define SP_COOKIE_KIND(c)	((__u8)((c) >> 40))
@@ -218,6 +219,7 @@ enum sp_stat {
 	STAT_FIXUP_LOST,	/* fixup record lost (its ring buffer full): slots left as they were */
 	STAT_URET_REFUSED,	/* entry past the kernel's return-probe nesting limit: not recorded */
 	STAT_GUARD_BLIND,	/* unwinder started but this kernel's return instances are unreadable */
+	STAT_UNENDED,		/* frames still open when their thread exited or exec'd: no end seen */
 	STAT__COUNT
 };
 

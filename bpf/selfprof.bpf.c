@@ -542,6 +542,35 @@ static __always_inline void copy_args(struct task_struct *p, struct rec_exec *r)
 
 /* A traced process became a new program: tell the loader, with its
  * executable and command line, and forget frames of the old image. */
+/*
+ * Frames of t still open (starts whose end never came: the thread exits
+ * or execs inside them, or an end the discovery missed) are events lost:
+ * counted, so that no hook's missing end passes silently. Context frames
+ * emit nothing and are not counted.
+ */
+struct unended {
+	struct sp_thread *t;
+	__u64 n;
+};
+
+static long unended_one(__u64 i, struct unended *u)
+{
+	u->n += SP_COOKIE_ROLE(u->t->frames[i & (SP_MAX_DEPTH - 1)].cookie) != SP_ROLE_CONTEXT;
+	return 0;
+}
+
+static __always_inline void count_unended(struct sp_thread *t)
+{
+	struct unended u = { .t = t };
+	__u32 d = t->depth;
+
+	if (!d)
+		return;
+	bpf_loop(d < SP_MAX_DEPTH ? d : SP_MAX_DEPTH, unended_one, &u, 0);
+	if (u.n)
+		stat_add(STAT_UNENDED, u.n);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -553,6 +582,7 @@ int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	t = bpf_task_storage_get(&threads, p, 0, 0);
 	if (t) {
+		count_unended(t);
 		t->depth = 0;
 		t->cost = 0;
 		t->last = 0;
@@ -590,9 +620,15 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sp_exit, struct task_struct *p, bool group_dead)
 {
 	__u32 tgid = p->tgid;
+	struct sp_thread *t;
 	struct rec_exit *r;
 
-	if (!group_dead || !bpf_map_lookup_elem(&traced, &tgid))
+	if (!bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	t = bpf_task_storage_get(&threads, p, 0, 0);
+	if (t)
+		count_unended(t);
+	if (!group_dead)
 		return 0;
 	bpf_map_delete_elem(&traced, &tgid);
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);

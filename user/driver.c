@@ -330,8 +330,14 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 			 probes_explain_empty(&d->set));
 		return -ENODATA;
 	}
-	if (o->hooks && (r = hooks_find(&d->set, &hs, err, errlen)))
-		return r;
+	if (o->hooks && (r = hooks_find(&d->set, &hs, err, errlen))) {
+		if (r == -ENOMEM)
+			return r;
+		/* the pass functions still give the main activities */
+		fprintf(stderr, "selfprof-bpf: rustc's hook sites not read (%s): "
+			"GenericActivity from the pass functions only\n", err);
+		memset(&hs, 0, sizeof(hs));
+	}
 	drop_covered_passes(&d->set, &hs);
 	r = choose_returns(d, as, o, sessions, t && t->guard_fields, err, errlen);
 	r = r ?: collect_sites(d, o, err, errlen);

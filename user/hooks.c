@@ -619,23 +619,31 @@ static bool rsp_mem(const cs_x86_op *op)
 	       op->mem.index == X86_REG_INVALID;
 }
 
-/* The general register r is (or is part of: %eax of %rax), 0-14, or -1. */
+/* The general register r is (or is part of: %eax, %ax, %al of %rax), 0-14, or -1. */
 static int reg_index(x86_reg r)
 {
-	static const x86_reg regs[][2] = {
-		{ X86_REG_RAX, X86_REG_EAX }, { X86_REG_RBX, X86_REG_EBX },
-		{ X86_REG_RCX, X86_REG_ECX }, { X86_REG_RDX, X86_REG_EDX },
-		{ X86_REG_RSI, X86_REG_ESI }, { X86_REG_RDI, X86_REG_EDI },
-		{ X86_REG_RBP, X86_REG_EBP }, { X86_REG_R8, X86_REG_R8D },
-		{ X86_REG_R9, X86_REG_R9D }, { X86_REG_R10, X86_REG_R10D },
-		{ X86_REG_R11, X86_REG_R11D }, { X86_REG_R12, X86_REG_R12D },
-		{ X86_REG_R13, X86_REG_R13D }, { X86_REG_R14, X86_REG_R14D },
-		{ X86_REG_R15, X86_REG_R15D },
+	static const x86_reg regs[][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_SIL },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_DIL },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_BPL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_R9B },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_R10B },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_R11B },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_R12B },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_R13B },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_R14B },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_R15B },
 	};
 
 	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-		if (regs[i][0] == r || regs[i][1] == r)
-			return i;
+		for (size_t w = 0; w < sizeof(regs[0]) / sizeof(regs[0][0]); w++)
+			if (regs[i][w] == r)
+				return i;
 	return -1;
 }
 
@@ -875,16 +883,22 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 	if (c->all[i]->id != X86_INS_MOV || d->type != X86_OP_REG || !rsp_mem(v) ||
 	    v->mem.disp != slot || v->size != 8)
 		return 0;
-	/* the test may come one instruction later */
-	for (size_t j = i + 1; j <= i + 2 && j + 1 < c->n && follows(c, j + 1); j++) {
+	/* the test may come one instruction later, on the same straight path,
+	 * with the loaded register left as it is */
+	for (size_t j = i + 1; j <= i + 2 && j + 1 < c->n; j++) {
 		const cs_x86 *t = &c->all[j]->detail->x86;
 
+		if (!follows(c, j) || is_target(c, c->all[j]->address))
+			return 0;
 		if (c->all[j]->id == X86_INS_TEST && t->op_count == 2 &&
 		    t->operands[0].type == X86_OP_REG && t->operands[0].reg == d->reg &&
 		    t->operands[1].type == X86_OP_REG && t->operands[1].reg == d->reg) {
 			br = branch_on_flags(c, j);
 			return br >= 0 ? c->all[br]->address : 0;
 		}
+		if (t->op_count >= 1 && t->operands[0].type == X86_OP_REG &&
+		    reg_index(t->operands[0].reg) == reg_index(d->reg))
+			return 0;	/* the loaded value overwritten */
 	}
 	return 0;
 }
@@ -1024,19 +1038,37 @@ static bool copied_by_load(const struct code *c, size_t i, const struct hook_sit
 	return false;
 }
 
-/* The register whose value reg holds at instruction i, copied by moves
- * after instruction k (through `mov %r12,%rdi`); X86_REG_INVALID if set
- * any other way. */
-static x86_reg reg_source(const struct code *c, size_t k, size_t i, x86_reg reg)
+/* Does instruction in write any part of reg (explicitly or not: `pop`,
+ * `rep movsq`'s %rdi, a call's clobbers)? */
+static bool writes_reg(csh cs, const cs_insn *in, x86_reg reg)
+{
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (in->id == X86_INS_CALL)
+		return reg_index(reg) >= 0;	/* conservatively: any */
+	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return true;
+	for (uint8_t j = 0; j < nwr; j++)
+		if (wr[j] == reg || (reg_index(wr[j]) >= 0 && reg_index(wr[j]) == reg_index(reg)))
+			return true;
+	return false;
+}
+
+/* The register whose value reg holds at instruction i, copied by whole
+ * 64-bit moves after instruction k (through `mov %r12,%rdi`);
+ * X86_REG_INVALID if written any other way in between. */
+static x86_reg reg_source(csh cs, const struct code *c, size_t k, size_t i, x86_reg reg)
 {
 	while (i-- > k + 1) {
-		const cs_x86 *x = &c->all[i]->detail->x86;
+		const cs_insn *in = c->all[i];
+		const cs_x86 *x = &in->detail->x86;
 
-		if (x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
-		    reg_index(x->operands[0].reg) != reg_index(reg))
+		if (!writes_reg(cs, in, reg))
 			continue;
-		if (c->all[i]->id != X86_INS_MOV || x->operands[0].reg != reg ||
-		    x->operands[1].type != X86_OP_REG)
+		if (in->id != X86_INS_MOV || x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+		    x->operands[0].reg != reg || x->operands[1].type != X86_OP_REG ||
+		    x->operands[1].size != 8)
 			return X86_REG_INVALID;
 		reg = x->operands[1].reg;
 	}
@@ -1061,7 +1093,8 @@ static uint8_t saved_reg_key(x86_reg r)
 /* `rep movsq` from the slot to where a callee-saved register points (a
  * caller's variable, `*llvm_start_time = Some(...)`), at i after the
  * hook's call k: that register's key. */
-static uint8_t copied_out(const struct code *c, size_t lo, size_t k, size_t i, int32_t slot)
+static uint8_t copied_out(csh cs, const struct code *c, size_t lo, size_t k, size_t i,
+			  int32_t slot)
 {
 	const cs_insn *in = c->all[i];
 	int32_t from, to;
@@ -1070,7 +1103,7 @@ static uint8_t copied_out(const struct code *c, size_t lo, size_t k, size_t i, i
 	    !arg_slot(c, lo, i, X86_REG_RSI, &from) || from != slot ||
 	    arg_slot(c, lo, i, X86_REG_RDI, &to))
 		return HOOK_KEY_SP;
-	return saved_reg_key(reg_source(c, k, i, X86_REG_RDI));
+	return saved_reg_key(reg_source(cs, c, k, i, X86_REG_RDI));
 }
 
 /*
@@ -1080,7 +1113,7 @@ static uint8_t copied_out(const struct code *c, size_t lo, size_t k, size_t i, i
  * Follow such moves in the straight code after instruction k (the hook's
  * call, or the branch around it).
  */
-static void follow_moves(const struct code *c, size_t k, struct hook_site *h)
+static void follow_moves(csh cs, const struct code *c, size_t k, struct hook_site *h)
 {
 	size_t lo = k >= 16 ? k - 16 : 0;
 
@@ -1089,7 +1122,7 @@ static void follow_moves(const struct code *c, size_t k, struct hook_site *h)
 
 		if (copied_by_movs(c, lo, i, h->slot, &to) || copied_by_load(c, i, h, &to))
 			h->slot = to;
-		else if ((h->key = copied_out(c, lo, k, i, h->slot)))
+		else if ((h->key = copied_out(cs, c, lo, k, i, h->slot)))
 			break;	/* into a caller's frame: caller_ends() */
 		if (ends_block(c->all[i]))
 			break;
@@ -1108,7 +1141,7 @@ static void analyze_verbose(struct scan *s, const struct code *c, size_t k,
 	h->has_slot = arg_slot(c, k >= 12 ? k - 12 : 0, k, X86_REG_RDI, &h->slot);
 	h->guard_off = s->verbose_guard_off;
 	if (h->has_slot && h->guard_off >= 0) {
-		follow_moves(c, k, h);
+		follow_moves(s->cs, c, k, h);
 		if (!h->key)
 			find_ends(s, c, h);
 	}
@@ -1146,7 +1179,7 @@ static void analyze(struct scan *s, const struct code *c, struct hook_site *h)
 	h->has_slot = arg_slot(c, b, k, X86_REG_RDI, &h->slot) ||
 		      (g >= 0 && arg_slot(c, g > 8 ? g - 8 : 0, g, X86_REG_RDI, &h->slot));
 	if (h->has_slot) {
-		follow_moves(c, g >= 0 ? (size_t)g : (size_t)k, h);	/* the path on */
+		follow_moves(s->cs, c, g >= 0 ? (size_t)g : (size_t)k, h);	/* the path on */
 		if (!h->key)
 			find_ends(s, c, h);
 	}

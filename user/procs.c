@@ -344,6 +344,7 @@ static void final_json(struct procs *ps, struct proc *p, char *out, size_t size)
 		 "\"events_dropped\": %llu, \"threads\": %zu, \"lost_events_run\": %llu, "
 		 "\"lost_control_run\": %llu, \"unwound_frames_run\": %llu, "
 		 "\"depth_overflow_run\": %llu, \"uret_limit_run\": %llu, "
+		 "\"unended_run\": %llu, "
 		 "\"no_storage_run\": %llu, \"run_counters\": \"whole run until this "
 		 "dump ended, all traced processes\", \"process_end\": \"%s\", "
 		 "\"exit_code\": %d, \"signal\": %d",
@@ -351,7 +352,8 @@ static void final_json(struct procs *ps, struct proc *p, char *out, size_t size)
 		 (unsigned long long)p->events, (unsigned long long)p->dropped, p->ntids,
 		 (unsigned long long)st[STAT_LOST], (unsigned long long)st[STAT_LOST_CONTROL],
 		 (unsigned long long)st[STAT_UNWOUND], (unsigned long long)st[STAT_DEPTH_OVERFLOW],
-		 (unsigned long long)st[STAT_URET_REFUSED], (unsigned long long)st[STAT_NO_STORAGE],
+		 (unsigned long long)st[STAT_URET_REFUSED], (unsigned long long)st[STAT_UNENDED],
+		 (unsigned long long)st[STAT_NO_STORAGE],
 		 end_names[p->end], p->end == PROC_END_EXIT ? p->end_code : -1,
 		 p->end == PROC_END_SIGNAL ? p->end_code : 0);
 }

@@ -100,7 +100,7 @@ static void print_summaries(FILE *out, const struct report *r)
 static void print_losses(FILE *out, const uint64_t *st, uint64_t loader_dropped)
 {
 	uint64_t total = st[STAT_LOST] + st[STAT_DEPTH_OVERFLOW] + st[STAT_URET_REFUSED] +
-			 st[STAT_UNWOUND] + st[STAT_NO_STORAGE] + loader_dropped;
+			 st[STAT_UNWOUND] + st[STAT_UNENDED] + st[STAT_NO_STORAGE] + loader_dropped;
 
 	if (!total) {
 		fprintf(out, "selfprof-bpf: lost events: 0\n");
@@ -108,10 +108,11 @@ static void print_losses(FILE *out, const uint64_t *st, uint64_t loader_dropped)
 	}
 	fprintf(out, "selfprof-bpf: lost events: %" PRIu64 " (ring buffer full %" PRIu64
 		", nested deeper than %d frames %" PRIu64 ", kernel return-probe nesting "
-		"limit %" PRIu64 ", ended by unwinding %" PRIu64 ", no thread storage %"
-		PRIu64 ", unreadable in the loader %" PRIu64 ")\n", total, st[STAT_LOST],
+		"limit %" PRIu64 ", ended by unwinding %" PRIu64 ", no end seen before the "
+		"thread exited %" PRIu64 ", no thread storage %" PRIu64 ", unreadable in the "
+		"loader %" PRIu64 ")\n", total, st[STAT_LOST],
 		SP_MAX_DEPTH, st[STAT_DEPTH_OVERFLOW], st[STAT_URET_REFUSED], st[STAT_UNWOUND],
-		st[STAT_NO_STORAGE], loader_dropped);
+		st[STAT_UNENDED], st[STAT_NO_STORAGE], loader_dropped);
 }
 
 void report_print(FILE *out, const struct report *r)

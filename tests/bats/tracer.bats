@@ -206,7 +206,10 @@ check_failing_cases() { # selfprof-bpf options...
 	command -v cargo >/dev/null || skip "cargo not installed"
 	cp -r "$FIX/cargo-ws" ws
 	cd ws
-	run "$SELFPROF_BPF" --summary=none -o dumps/ -- cargo build --offline --quiet
+	# cargo caches its target probe's answer in target/: a fresh target
+	# directory, and no cache, so that the probe runs
+	run env -u CARGO_TARGET_DIR CARGO_CACHE_RUSTC_INFO=0 \
+		"$SELFPROF_BPF" --summary=none -o dumps/ -- cargo build --offline --quiet
 	echo "$output" | tail -5
 	[ "$status" -eq 0 ]
 	ls dumps/shapes-*.mm_profdata dumps/cli-*.mm_profdata

@@ -17,6 +17,9 @@ setup() {
 }
 
 teardown() {
+	# a background trace left by a failed test: end its input, then it
+	{ exec 8>&-; } 2>/dev/null
+	[ -n "${tracer:-}" ] && kill "$tracer" 2>/dev/null && wait "$tracer" 2>/dev/null
 	[ -n "${W:-}" ] && cd / && rm -rf "$W"
 	return 0
 }
@@ -154,7 +157,7 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 	echo "$output" > before.txt
 	mkfifo src
 	"$SELFPROF_BPF" --summary=none -o t.mm_profdata -- \
-		rustc --crate-type lib --emit metadata -o t.rmeta - < src 2> trace.err &
+		rustc --crate-type lib --emit metadata -o t.rmeta - < src 2> trace.err 3>&- &
 	tracer=$!
 	exec 8> src
 	# rustc blocks reading its source from stdin only once it runs, after

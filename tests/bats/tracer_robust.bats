@@ -123,6 +123,9 @@ wait_dump() { # dir tpid
 	[ "$(meta "$DUMP" events_written)" -eq "$n" ]
 	[ "$(meta "$DUMP" process_end)" = signal ]
 	[ "$(meta "$DUMP" signal)" -eq 9 ]
+	# the events it was inside when killed never ended: counted, not dropped silently
+	grep -Eq "lost events: [1-9].*no end seen before the thread exited [1-9]" log.txt
+	[ "$(meta "$DUMP" unended_run)" -gt 0 ]
 }
 
 @test "SIGTERM to selfprof-bpf: forwarded, valid dump, the child's status" {
@@ -213,7 +216,8 @@ wait_dump() { # dir tpid
 @test "a cargo build's end report: crates by self time, then one table summed over them" {
 	cp -r "$FIX/cargo-ws" ws
 	cd ws
-	run "$SELFPROF_BPF" -o "$W/dumps/" -- cargo build -q
+	run env -u CARGO_TARGET_DIR CARGO_CACHE_RUSTC_INFO=0 \
+		"$SELFPROF_BPF" -o "$W/dumps/" -- cargo build -q
 	[ "$status" -eq 0 ]
 	# shapes, cli, and cargo's target probe ___ (rustc's own profile has it too)
 	[ "$(ls "$W"/dumps/*.mm_profdata | wc -l)" -eq 3 ]
