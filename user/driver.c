@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "asuser.h"
 #include "driver.h"
+#include "hookcache.h"
 #include "hooks.h"
 #include "selfprof.h"
 #include "tracer.h"
@@ -315,6 +316,35 @@ static int add_hook_points(struct driver *d, const struct hook_set *hs)
 	return r;
 }
 
+/* The library's hook sites: cached (hookcache.h), or found and cached.
+ * A failure other than memory warns and leaves hs empty. */
+static int find_hooks(struct driver *d, const struct driver_opts *o, struct hook_set *hs,
+		      char *err, size_t errlen)
+{
+	int r;
+
+	if (!hookcache_load(d->fd, d->set.elf, d->set.syms, hs)) {
+		if (o->verbose)
+			fprintf(stderr, "selfprof-bpf: %s: %zu hook sites from the cache\n",
+				d->path, hs->n);
+		return 0;
+	}
+	r = hooks_find(&d->set, hs, err, errlen);
+	if (r == -ENOMEM)
+		return r;
+	if (r) {	/* the pass functions still give the main activities */
+		fprintf(stderr, "selfprof-bpf: rustc's hook sites not read (%s): "
+			"GenericActivity from the pass functions only\n", err);
+		memset(hs, 0, sizeof(*hs));
+		return 0;
+	}
+	r = hookcache_store(d->fd, d->set.elf, d->set.syms, hs);
+	if (o->verbose)
+		fprintf(stderr, "selfprof-bpf: %s: %zu hook sites found%s\n", d->path, hs->n,
+			r ? " (not cached)" : ", cached");
+	return 0;
+}
+
 int driver_discover(struct driver *d, const struct asuser *as, const struct driver_opts *o,
 		    const struct tracer *t, uint32_t id_base, char *err, size_t errlen)
 {
@@ -330,14 +360,8 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 			 probes_explain_empty(&d->set));
 		return -ENODATA;
 	}
-	if (o->hooks && (r = hooks_find(&d->set, &hs, err, errlen))) {
-		if (r == -ENOMEM)
-			return r;
-		/* the pass functions still give the main activities */
-		fprintf(stderr, "selfprof-bpf: rustc's hook sites not read (%s): "
-			"GenericActivity from the pass functions only\n", err);
-		memset(&hs, 0, sizeof(hs));
-	}
+	if (o->hooks && (r = find_hooks(d, o, &hs, err, errlen)))
+		return r;
 	drop_covered_passes(&d->set, &hs);
 	r = choose_returns(d, as, o, sessions, t && t->guard_fields, err, errlen);
 	r = r ?: collect_sites(d, o, err, errlen);

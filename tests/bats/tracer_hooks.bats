@@ -50,7 +50,7 @@ traced_with_own() {
 	mkdir own
 	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --hooks --summary=none -o ours/ -- \
 		rustc -Z self-profile=own "$@"
-	echo "$output" | grep -q '^selfprof-bpf: lost events: 0$'
+	echo "$output" | grep -Eq "^selfprof-bpf: lost events: ${LOST_WANT:-0$}"
 	counts ours/*.mm_profdata > ours.txt
 	counts own/*.mm_profdata > theirs.txt
 }
@@ -87,18 +87,21 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 }
 
 @test "hooks: a compile with a type error: counts equal rustc's own" {
-	traced_with_own typeerr.rs -o typeerr
+	# The query the error unwinds out of ends in rustc's profile (its guard
+	# records while unwinding) but not in ours: rustc exits before any
+	# outer frame of ours ends. It is counted as lost, not dropped silently.
+	LOST_WANT="([0-9]+) \(.*no end seen before the thread exited ([0-9]+)," \
+		traced_with_own typeerr.rs -o typeerr
+	unended=$(echo "$output" | sed -nE 's/.*no end seen before the thread exited ([0-9]+),.*/\1/p')
 	# rustc exits 1 and names no query of its own profile (it writes
 	# their strings only at the end of a successful session): compare
 	# the Query total, and every activity. rustc records one query more
-	# (6,530 against 6,529 on 1.95, with --no-hooks too): most likely the
-	# one the error unwinds out of, which rustc's guard records while
-	# unwinding and our return probe never sees.
+	# (6,530 against 6,529 on 1.95): the one we count as unended.
 	[ "$status" -eq 1 ]
 	q() { awk -F'\t' '$1 == "Query" { n += $3 } END { print n + 0 }' "$1"; }
 	[ "$(q ours.txt)" -gt 1000 ]
-	[ "$(q ours.txt)" -le "$(q theirs.txt)" ]
-	[ "$(q ours.txt)" -ge "$(( $(q theirs.txt) - 1 ))" ]
+	[ "$unended" -ge 1 ]
+	[ "$(( $(q ours.txt) + unended ))" -eq "$(q theirs.txt)" ]
 	grep GenericActivity ours.txt > ours.ga
 	grep GenericActivity theirs.txt > theirs.ga
 	run comm -23 ours.ga theirs.ga
@@ -173,4 +176,27 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 	wait "$tracer"
 	assert_success
 	diff before.txt <(echo "$output")
+}
+
+# Discovery (0.7 s on 1.95, more under ASan) is kept in root's cache: the
+# second trace of the same library reads it and records the same events.
+@test "hook discovery is cached: a second trace reads it and records the same" {
+	mkdir -m 0700 cache
+	export SELFPROF_CACHE_DIR=$PWD/cache
+	run "$SELFPROF_BPF" -v --summary=none -o a.mm_profdata -- rustc hello.rs -o hello
+	assert_success
+	assert_output --regexp "selfprof-bpf: .*librustc_driver.*: [0-9]+ hook sites found, cached"
+	[ "$(ls cache/hooks-* | wc -l)" -eq 1 ]
+	run "$SELFPROF_BPF" -v --summary=none -o b.mm_profdata -- rustc hello.rs -o hello
+	assert_success
+	assert_output --regexp "selfprof-bpf: .*librustc_driver.*: [0-9]+ hook sites from the cache"
+	counts a.mm_profdata > a.txt
+	counts b.mm_profdata > b.txt
+	[ "$(activities a.txt)" -gt 100 ]
+	diff a.txt b.txt
+	# a cache others may write is not used
+	chmod 0777 cache
+	run "$SELFPROF_BPF" -v --summary=none -o c.mm_profdata -- rustc hello.rs -o hello
+	assert_success
+	assert_output --regexp "hook sites found \(not cached\)"
 }
