@@ -623,12 +623,12 @@ int BPF_PROG(sp_exit, struct task_struct *p, bool group_dead)
 	struct sp_thread *t;
 	struct rec_exit *r;
 
-	if (!bpf_map_lookup_elem(&traced, &tgid))
-		return 0;
+	/* any thread with state was traced, even once the last thread has
+	 * taken its process out of the map: count what it leaves open */
 	t = bpf_task_storage_get(&threads, p, 0, 0);
 	if (t)
 		count_unended(t);
-	if (!group_dead)
+	if (!group_dead || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
 	bpf_map_delete_elem(&traced, &tgid);
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);

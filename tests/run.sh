@@ -15,6 +15,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The tracer's discovery cache (user/hookcache.h): the run's own, root's
+# 0700, so that no earlier run's entries (or the host's) decide anything
+mkdir -m 0700 "$out/cache"
+export SELFPROF_CACHE_DIR="$out/cache"
 passed=0 failed=0 skipped=0
 
 # TAP from the unit harness (tests/unit/test.h) and from bats: "ok N name",

@@ -318,8 +318,8 @@ static int add_hook_points(struct driver *d, const struct hook_set *hs)
 
 /* The library's hook sites: cached (hookcache.h), or found and cached.
  * A failure other than memory warns and leaves hs empty. */
-static int find_hooks(struct driver *d, const struct driver_opts *o, struct hook_set *hs,
-		      char *err, size_t errlen)
+static int find_hooks(struct driver *d, const struct driver_opts *o, time_t started,
+		      struct hook_set *hs, char *err, size_t errlen)
 {
 	int r;
 
@@ -338,7 +338,7 @@ static int find_hooks(struct driver *d, const struct driver_opts *o, struct hook
 		memset(hs, 0, sizeof(*hs));
 		return 0;
 	}
-	r = hookcache_store(d->fd, d->set.elf, d->set.syms, hs);
+	r = hookcache_store(d->fd, d->set.elf, d->set.syms, started, hs);
 	if (o->verbose)
 		fprintf(stderr, "selfprof-bpf: %s: %zu hook sites found%s\n", d->path, hs->n,
 			r ? " (not cached)" : ", cached");
@@ -350,6 +350,7 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 {
 	bool sessions = t && t->sessions;
 	struct hook_set hs = { 0 };
+	time_t started = time(NULL);	/* before the library is first read */
 	int r = probes_discover_ex(d->fdpath, o->probe_flags, &d->set, err, errlen);
 
 	if (r)
@@ -360,7 +361,7 @@ int driver_discover(struct driver *d, const struct asuser *as, const struct driv
 			 probes_explain_empty(&d->set));
 		return -ENODATA;
 	}
-	if (o->hooks && (r = find_hooks(d, o, &hs, err, errlen)))
+	if (o->hooks && (r = find_hooks(d, o, started, &hs, err, errlen)))
 		return r;
 	drop_covered_passes(&d->set, &hs);
 	r = choose_returns(d, as, o, sessions, t && t->guard_fields, err, errlen);

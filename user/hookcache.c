@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <capstone/capstone.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +21,16 @@
 #define SITES_MAX	100000u
 #define LABEL_MAX	1024u
 #define SETTLE_SEC	2	/* a file changed more recently is not cached */
-#define FUSE_MAGIC	0x65735546
+
+/* File systems whose times and inodes the kernel keeps itself: not FUSE,
+ * overlayfs (which passes on another file system's), NFS and the like,
+ * whose server or owner reports what it likes. */
+static const long local_fs[] = {
+	0xEF53,		/* ext2/3/4 */
+	0x58465342,	/* xfs */
+	0x9123683E,	/* btrfs */
+	0x01021994,	/* tmpfs */
+};
 
 static const char MAGIC[8] = "SPHOOK1";
 
@@ -32,6 +43,7 @@ struct cache_key {
 	int64_t syms_ctime_sec, syms_ctime_nsec;
 	uint8_t lib_id[32], self_id[32];
 	uint32_t lib_id_len, self_id_len;
+	uint32_t capstone, pad;
 };
 
 struct cache_head {
@@ -69,16 +81,29 @@ static size_t self_build_id(uint8_t *buf, size_t size)
 	return len;
 }
 
-/* A file a key may name: regular, not on FUSE (whose server reports any
- * times it likes), unchanged for a few seconds. */
-static int settled(int fd, struct stat *st)
+/* Is fd on a local file system mounted without nosuid or nodev (which
+ * user mounts, disk images through udisks, carry)? */
+static bool trusted_fs(int fd)
 {
 	struct statfs sf;
+	struct statvfs sv;
 
-	if (fstat(fd, st) || fstatfs(fd, &sf))
+	if (fstatfs(fd, &sf) || fstatvfs(fd, &sv) || (sv.f_flag & (ST_NOSUID | ST_NODEV)))
+		return false;
+	for (size_t i = 0; i < sizeof(local_fs) / sizeof(local_fs[0]); i++)
+		if ((long)sf.f_type == local_fs[i])
+			return true;
+	return false;
+}
+
+/* A file a key may name: regular, on a trusted file system, and last
+ * changed (ctime, which no user can set back) before `before`, less a few
+ * seconds: a change while discovery read it moves its ctime past that. */
+static int settled(int fd, time_t before, struct stat *st)
+{
+	if (fstat(fd, st))
 		return -errno;
-	if (!S_ISREG(st->st_mode) || sf.f_type == FUSE_MAGIC ||
-	    st->st_ctim.tv_sec > time(NULL) - SETTLE_SEC)
+	if (!S_ISREG(st->st_mode) || !trusted_fs(fd) || st->st_ctim.tv_sec >= before - SETTLE_SEC)
 		return -EAGAIN;
 	return 0;
 }
@@ -86,7 +111,7 @@ static int settled(int fd, struct stat *st)
 /* The key of the library open at fd (elf: the same file; syms: where its
  * symbols are read), or -errno if it is not cacheable. */
 static int make_key(int fd, const struct elfsyms *elf, const struct elfsyms *syms,
-		    struct cache_key *k)
+		    time_t before, struct cache_key *k)
 {
 	struct stat st, ss;
 	size_t n;
@@ -94,7 +119,7 @@ static int make_key(int fd, const struct elfsyms *elf, const struct elfsyms *sym
 
 	memset(k, 0, sizeof(*k));
 	memcpy(k->magic, MAGIC, sizeof(MAGIC));
-	if ((r = settled(fd, &st)) || (r = settled(elfsyms_fd(syms), &ss)))
+	if ((r = settled(fd, before, &st)) || (r = settled(elfsyms_fd(syms), before, &ss)))
 		return r;
 	k->syms_dev = ss.st_dev;
 	k->syms_ino = ss.st_ino;
@@ -111,13 +136,25 @@ static int make_key(int fd, const struct elfsyms *elf, const struct elfsyms *sym
 	n = elfsyms_build_id(elf, k->lib_id, sizeof(k->lib_id));
 	k->lib_id_len = n <= sizeof(k->lib_id) ? n : 0;
 	k->self_id_len = self_build_id(k->self_id, sizeof(k->self_id));
+	/* another disassembler may decode otherwise */
+	k->capstone = cs_version(NULL, NULL);
 	return k->self_id_len ? 0 : -ENOENT;
 }
 
-/* The cache directory, if it is root's and no one else may write it. */
+/* Acting for a user (sudo): their environment names no directory of
+ * root's; root alone may point the cache elsewhere (the tests do). */
+static bool for_a_user(void)
+{
+	const char *uid = getenv("SUDO_UID");
+
+	return uid && *uid && strcmp(uid, "0");
+}
+
+/* The cache directory, if it is root's, no one else may write it, and its
+ * file system is one whose owners and times the kernel keeps. */
 static int open_dir(void)
 {
-	const char *env = getenv("SELFPROF_CACHE_DIR");
+	const char *env = for_a_user() ? NULL : getenv("SELFPROF_CACHE_DIR");
 	bool dflt = !env || !*env;
 	const char *path = dflt ? CACHE_DIR : env;
 	struct stat st;
@@ -128,7 +165,7 @@ static int open_dir(void)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 022)) {
+	if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 022) || !trusted_fs(fd)) {
 		close(fd);
 		return -EPERM;
 	}
@@ -164,14 +201,25 @@ static uint8_t *read_entry(int dirfd, const char *name, size_t *len)
 	return buf;
 }
 
-static bool site_valid(const struct cache_site *c)
+/* A site as discovery makes them: its start where its address maps in
+ * the library, its ends inside the file. */
+static bool site_valid(const struct cache_site *c, const struct elfsyms *elf, uint64_t size)
 {
-	return c->nends >= 1 && c->nends <= HOOK_MAX_ENDS && c->kind < HOOK__KINDS &&
-	       c->key <= HOOK_KEY_R15 && c->label_len <= LABEL_MAX && c->start;
+	uint64_t off;
+
+	if (c->nends < 1 || c->nends > HOOK_MAX_ENDS || c->kind >= HOOK__KINDS ||
+	    c->key > HOOK_KEY_R15 || c->label_len > LABEL_MAX ||
+	    elfsyms_addr_to_offset(elf, c->start_addr, &off) || off != c->start)
+		return false;
+	for (uint32_t j = 0; j < c->nends; j++)
+		if (c->ends[j] >= size)
+			return false;
+	return true;
 }
 
 /* Sites from an entry's bytes into out: 0, or -EINVAL if malformed. */
-static int parse_sites(const uint8_t *p, size_t len, uint32_t n, struct hook_set *out)
+static int parse_sites(const uint8_t *p, size_t len, uint32_t n, const struct elfsyms *elf,
+		       uint64_t size, struct hook_set *out)
 {
 	out->sites = calloc(n ? n : 1, sizeof(*out->sites));
 	if (!out->sites)
@@ -185,7 +233,7 @@ static int parse_sites(const uint8_t *p, size_t len, uint32_t n, struct hook_set
 		memcpy(&c, p, sizeof(c));
 		p += sizeof(c);
 		len -= sizeof(c);
-		if (!site_valid(&c) || len < c.label_len)
+		if (!site_valid(&c, elf, size) || len < c.label_len)
 			return -EINVAL;
 		*h = (struct hook_site){ .call = c.call, .instance = c.instance,
 			.start_addr = c.start_addr, .start = c.start, .nends = c.nends,
@@ -215,7 +263,7 @@ int hookcache_load(int lib_fd, const struct elfsyms *elf, const struct elfsyms *
 	int dirfd, r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = make_key(lib_fd, elf, syms, &want)))
+	if ((r = make_key(lib_fd, elf, syms, time(NULL), &want)))
 		return r;
 	if ((dirfd = open_dir()) < 0)
 		return dirfd;
@@ -227,7 +275,7 @@ int hookcache_load(int lib_fd, const struct elfsyms *elf, const struct elfsyms *
 	memcpy(&head, buf, len < sizeof(head) ? len : sizeof(head));
 	r = len < sizeof(head) || memcmp(&head.key, &want, sizeof(want)) ||
 	    head.nsites > SITES_MAX ? -ESTALE :
-	    parse_sites(buf + sizeof(head), len - sizeof(head), head.nsites, out);
+	    parse_sites(buf + sizeof(head), len - sizeof(head), head.nsites, elf, want.size, out);
 	free(buf);
 	if (r)
 		hooks_free(out);
@@ -261,17 +309,19 @@ static int write_sites(FILE *f, const struct hook_set *h)
 }
 
 int hookcache_store(int lib_fd, const struct elfsyms *elf, const struct elfsyms *syms,
-		    const struct hook_set *h)
+		    time_t started, const struct hook_set *h)
 {
 	struct cache_head head = { 0 };
 	char name[256], tmp[300];
 	int dirfd, fd, r;
 	FILE *f;
 
-	if ((r = make_key(lib_fd, elf, syms, &head.key)))
+	if ((r = make_key(lib_fd, elf, syms, started, &head.key)))
 		return r;
 	for (size_t i = 0; i < h->n; i++)
 		head.nsites += usable(&h->sites[i]);
+	if (!head.nsites)
+		return -ENODATA;	/* not rustc's library: nothing worth a file */
 	if ((dirfd = open_dir()) < 0)
 		return dirfd;
 	entry_name(&head.key, name, sizeof(name));

@@ -1223,8 +1223,8 @@ static int cmp_site(const void *a, const void *b)
 	return x->call < y->call ? -1 : x->call > y->call;
 }
 
-/* The group (base name) of the function holding address a, or -1. */
-static long owner(struct scan *s, uint64_t a)
+/* How many functions start at or before address a (fns is sorted). */
+static size_t starting_by(const struct scan *s, uint64_t a)
 {
 	size_t lo = 0, hi = s->nfns;
 
@@ -1236,6 +1236,14 @@ static long owner(struct scan *s, uint64_t a)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The group (base name) of the function holding address a, or -1. */
+static long owner(struct scan *s, uint64_t a)
+{
+	size_t lo = starting_by(s, a);
+
 	for (size_t i = lo; i-- > 0 && lo - i < 64;)
 		if (s->fns[i].base && a - s->fns[i].addr < s->fns[i].size)
 			return find_base(s, s->fns[i].base, strlen(s->fns[i].base));
@@ -1275,16 +1283,8 @@ static int analyze_all(struct scan *s)
 /* The start of the function symbol holding addr, or 0. */
 static uint64_t entry_of(const struct scan *s, uint64_t addr)
 {
-	size_t lo = 0, hi = s->nfns;
+	size_t lo = starting_by(s, addr);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (s->fns[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size ? s->fns[lo - 1].addr : 0;
 }
 

@@ -68,13 +68,13 @@ wait_dump() { # dir tpid
 	# everything the tracer lost is in one of the two counters
 	[ "$(( $(meta "$f" lost_events_run) + $(meta "$f" lost_control_run) ))" -eq "$lost" ]
 	[ "$(meta "$f" events_written)" -eq "$n" ]
-	# the exit record shares the full ring buffer: when it was lost too
-	# (lost_control_run), the dump says it does not know how the process ended
-	if [ "$(meta "$f" lost_control_run)" -eq 0 ]; then
-		[ "$(meta "$f" process_end)" = exit ]
+	# the exit record shares the full ring buffer: only if a control record
+	# was lost (lost_control_run) may the dump not know how the process ended
+	if [ "$(meta "$f" process_end)" = exit ]; then
 		[ "$(meta "$f" exit_code)" -eq 0 ]
 	else
-		[ "$(meta "$f" process_end)" != exit ]
+		[ "$(meta "$f" process_end)" = running ]
+		[ "$(meta "$f" lost_control_run)" -gt 0 ]
 	fi
 }
 

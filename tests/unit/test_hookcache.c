@@ -21,9 +21,14 @@ static int lib_fd = -1;
 
 static void release(void)
 {
+	char cmd[700];
+
 	hooks_free(&found);
 	probes_free(&set);
 	close(lib_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", t_tmp("cache*"), t_tmp("copy.so"));
+	if (system(cmd))
+		printf("#   could not remove the test's cache directories\n");
 }
 
 /* Discovery once (0.7 s, more under ASan) for every test. */
@@ -109,7 +114,7 @@ TEST(hookcache_keeps_every_usable_site)
 		SKIP("no rustup toolchain");
 	REQUIRE(fresh_dir("cache1"));
 	CHECK(hookcache_load(lib_fd, set.elf, set.syms, &got) != 0);	/* empty: a miss */
-	REQUIRE(hookcache_store(lib_fd, set.elf, set.syms, &found) == 0);
+	REQUIRE(hookcache_store(lib_fd, set.elf, set.syms, time(NULL), &found) == 0);
 	REQUIRE(hookcache_load(lib_fd, set.elf, set.syms, &got) == 0);
 	CHECK_EQ_U64(got.n, usable(&found));
 	for (size_t i = 0; i < found.n; i++)
@@ -131,7 +136,7 @@ TEST(hookcache_refuses_what_a_user_could_have_written)
 	if (discover())
 		SKIP("no rustup toolchain");
 	REQUIRE((dir = fresh_dir("cache2")));
-	REQUIRE(hookcache_store(lib_fd, set.elf, set.syms, &found) == 0);
+	REQUIRE(hookcache_store(lib_fd, set.elf, set.syms, time(NULL), &found) == 0);
 	REQUIRE(entry_path(dir, entry, sizeof(entry)) == 0);
 	/* someone else's entry */
 	REQUIRE(chown(entry, 65534, 65534) == 0);
@@ -155,10 +160,33 @@ TEST(hookcache_refuses_what_a_user_could_have_written)
 	REQUIRE(pwrite(fd, "X", 1, 10) == 1);
 	close(fd);
 	CHECK(hookcache_load(lib_fd, set.elf, set.syms, &got) != 0);
-	/* a directory others may write is no cache at all */
+	/* a good entry again, in a directory others may write: no cache at all */
+	REQUIRE(hookcache_store(lib_fd, set.elf, set.syms, time(NULL), &found) == 0);
+	REQUIRE(hookcache_load(lib_fd, set.elf, set.syms, &got) == 0);
+	hooks_free(&got);
 	REQUIRE(chmod(dir, 0777) == 0);
-	CHECK(hookcache_store(lib_fd, set.elf, set.syms, &found) != 0);
 	CHECK(hookcache_load(lib_fd, set.elf, set.syms, &got) != 0);
+	CHECK(hookcache_store(lib_fd, set.elf, set.syms, time(NULL), &found) != 0);
+	REQUIRE(chmod(dir, 0700) == 0);
+}
+
+/* Under sudo, the user's environment names no cache directory of root's. */
+TEST(hookcache_ignores_the_users_directory_under_sudo)
+{
+	struct hook_set got;
+	char entry[1024];
+	const char *dir;
+
+	if (geteuid())
+		SKIP("needs root: the cache is root's");
+	if (discover())
+		SKIP("no rustup toolchain");
+	REQUIRE((dir = fresh_dir("cache4")));
+	setenv("SUDO_UID", "65534", 1);
+	hookcache_store(lib_fd, set.elf, set.syms, time(NULL), &found);	/* root's default */
+	CHECK(entry_path(dir, entry, sizeof(entry)) != 0);
+	unsetenv("SUDO_UID");
+	CHECK(hookcache_load(lib_fd, set.elf, set.syms, &got) != 0);	/* its own: empty */
 }
 
 /* A copy of the library, changed after it was cached (here only its
@@ -179,10 +207,11 @@ TEST(hookcache_misses_a_changed_file)
 	REQUIRE(system(cmd) == 0);
 	fd = open(copy, O_RDONLY);
 	REQUIRE(fd >= 0);
-	/* just written: not cached until it has settled */
-	CHECK(hookcache_store(fd, set.elf, set.syms, &found) != 0);
+	/* just written, or written while discovery ran: not cached */
+	CHECK(hookcache_store(fd, set.elf, set.syms, time(NULL), &found) != 0);
 	sleep(3);
-	REQUIRE(hookcache_store(fd, set.elf, set.syms, &found) == 0);
+	CHECK(hookcache_store(fd, set.elf, set.syms, time(NULL) - 3, &found) != 0);
+	REQUIRE(hookcache_store(fd, set.elf, set.syms, time(NULL), &found) == 0);
 	REQUIRE(hookcache_load(fd, set.elf, set.syms, &got) == 0);
 	hooks_free(&got);
 	REQUIRE(chmod(copy, 0600) == 0);
