@@ -69,6 +69,21 @@ echo "== tracer: startup (selfprof-bpf -- true: discovery, disassembly, calibrat
 for r in $(seq "$rounds"); do ms "$BPF" --summary=none -- true >> st.t; done
 echo "  startup_ms $(median < st.t)"
 
+# The first rustc of a trace is held at its exec while its library is
+# discovered (symbols, exit sites, hook sites): `selfprof-bpf -- rustc -vV`
+# less `rustc -vV`, with an empty discovery cache and with a warm one.
+echo "== tracer: the first rustc's hold (discovery), cold and warm cache, median ms over rustc -vV"
+mkdir -m 0700 cache
+: > plain.t; : > cold.t; : > warm.t
+for r in $(seq "$rounds"); do
+	ms rustc -vV >> plain.t
+	rm -f cache/hooks-*
+	SELFPROF_CACHE_DIR=$PWD/cache ms "$BPF" --summary=none -- rustc -vV >> cold.t
+	SELFPROF_CACHE_DIR=$PWD/cache ms "$BPF" --summary=none -- rustc -vV >> warm.t
+done
+p=$(median < plain.t)
+echo "  hold_cold_ms $(( $(median < cold.t) - p ))  hold_warm_ms $(( $(median < warm.t) - p ))  (rustc -vV alone $p ms)"
+
 # Accuracy: the 20 queries with the most self time in rustc's own profile
 # (an untraced -Z self-profile run: in a traced one rustc's own intervals
 # include our probes' time); their share of the total in our dump of the
