@@ -48,8 +48,9 @@ counts() {
 traced_with_own() {
 	rm -rf ours own
 	mkdir own
+	# shellcheck disable=SC2086 # RUSTC: a command, words split on purpose
 	run env RUSTC_BOOTSTRAP=1 "$SELFPROF_BPF" --hooks --summary=none -o ours/ -- \
-		rustc -Z self-profile=own "$@"
+		${RUSTC:-rustc} -Z self-profile=own "$@"
 	echo "$output" | grep -Eq "^selfprof-bpf: lost events: ${LOST_WANT:-0$}"
 	counts ours/*.mm_profdata > ours.txt
 	counts own/*.mm_profdata > theirs.txt
@@ -79,6 +80,14 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 		finish_ongoing_codegen metadata_decode_entry_def_kind; do
 		grep -q "^GenericActivity	$l	" ours.txt || fail "no $l"
 	done
+}
+
+@test "hooks on the nightly toolchain: a plain compile's counts equal rustc's own" {
+	rustup run nightly rustc --version > /dev/null 2>&1 || skip "no nightly toolchain"
+	RUSTC="rustup run nightly rustc" traced_with_own hello.rs -o hello
+	assert_success
+	assert_same_counts
+	[ "$(activities ours.txt)" -ge 100 ]
 }
 
 @test "hooks: -C opt-level=3: counts equal rustc's own" {
