@@ -191,6 +191,12 @@ activities() { awk -F'\t' '$1 == "GenericActivity"' "$1" | wc -l; }
 # Discovery (0.7 s on 1.95, more under ASan) is kept in root's cache: the
 # second trace of the same library reads it and records the same events.
 @test "hook discovery is cached: a second trace reads it and records the same" {
+	# only on file systems whose owners and times the kernel keeps
+	case $(stat -f -c %T .) in
+	ext2/ext3 | xfs | btrfs | tmpfs) ;;
+	*) skip "work directory on $(stat -f -c %T .): no cache there by design" ;;
+	esac
+	findmnt -no OPTIONS -T . | grep -Eqw 'nosuid|nodev' && skip "nosuid/nodev mount: no cache there"
 	mkdir -m 0700 cache
 	export SELFPROF_CACHE_DIR=$PWD/cache
 	run "$SELFPROF_BPF" -v --summary=none -o a.mm_profdata -- rustc hello.rs -o hello
