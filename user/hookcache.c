@@ -32,7 +32,7 @@ static const long local_fs[] = {
 	0x01021994,	/* tmpfs */
 };
 
-static const char MAGIC[8] = "SPHOOK1";
+static const char MAGIC[8] = "SPHOOK2";
 
 /* The file an entry stands for, and who computed it. */
 struct cache_key {
@@ -53,7 +53,7 @@ struct cache_head {
 
 /* One usable site; its label's bytes follow. */
 struct cache_site {
-	uint64_t call, instance, start_addr, start, group;
+	uint64_t call, start_addr, start, group;
 	uint64_t ends[HOOK_MAX_ENDS];
 	uint32_t nends, mask;
 	int32_t slot, guard_off;
@@ -235,7 +235,7 @@ static int parse_sites(const uint8_t *p, size_t len, uint32_t n, const struct el
 		len -= sizeof(c);
 		if (!site_valid(&c, elf, size) || len < c.label_len)
 			return -EINVAL;
-		*h = (struct hook_site){ .call = c.call, .instance = c.instance,
+		*h = (struct hook_site){ .call = c.call,
 			.start_addr = c.start_addr, .start = c.start, .nends = c.nends,
 			.mask = c.mask, .slot = c.slot, .guard_off = c.guard_off,
 			.has_slot = c.has_slot, .via_got = c.via_got, .kind = c.kind,
@@ -245,10 +245,9 @@ static int parse_sites(const uint8_t *p, size_t len, uint32_t n, const struct el
 			return -ENOMEM;
 		p += c.label_len;
 		len -= c.label_len;
-		out->count[h->kind]++;
-		out->via_got += h->via_got;
 		out->n++;
 	}
+	hooks_tally(out);
 	return len ? -EINVAL : 0;
 }
 
@@ -291,7 +290,7 @@ static int write_sites(FILE *f, const struct hook_set *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		const struct hook_site *e = &h->sites[i];
-		struct cache_site c = { .call = e->call, .instance = e->instance,
+		struct cache_site c = { .call = e->call,
 			.start_addr = e->start_addr, .start = e->start, .group = e->group,
 			.nends = e->nends, .mask = e->mask, .slot = e->slot,
 			.guard_off = e->guard_off, .has_slot = e->has_slot,

@@ -78,7 +78,6 @@ const char *hook_key_name(unsigned int key)
 
 struct target {
 	uint64_t addr;		/* an instance, or a GOT slot holding one */
-	uint64_t instance;
 	uint8_t kind;
 };
 
@@ -194,7 +193,7 @@ static int collect_fn(const char *name, uint64_t addr, uint64_t size, void *ctx)
 	if (kind >= 0 && !find_target(s->direct, s->ndirect, addr)) {
 		if (push((void **)&s->direct, &s->ndirect, &s->capdirect, sizeof(*s->direct)))
 			return -ENOMEM;
-		s->direct[s->ndirect++] = (struct target){ addr, addr, kind };
+		s->direct[s->ndirect++] = (struct target){ addr, kind };
 		qsort(s->direct, s->ndirect, sizeof(*s->direct), cmp_target);
 	}
 	if (!size)
@@ -233,7 +232,7 @@ static int collect_got(uint64_t where, uint64_t value, void *ctx)
 		return 0;
 	if (push((void **)&s->got, &s->ngot, &s->capgot, sizeof(*s->got)))
 		return -ENOMEM;
-	s->got[s->ngot++] = (struct target){ where, t->addr, t->kind };
+	s->got[s->ngot++] = (struct target){ where, t->kind };
 	return 0;
 }
 
@@ -254,8 +253,7 @@ static int add_site(struct scan *s, uint64_t call, const struct target *t, bool 
 
 	if (push((void **)&h->sites, &h->n, &s->capsites, sizeof(*h->sites)))
 		return -ENOMEM;
-	h->sites[h->n++] = (struct hook_site){ .call = call, .instance = t->instance,
-					       .kind = t->kind, .via_got = via_got };
+	h->sites[h->n++] = (struct hook_site){ .call = call, .kind = t->kind, .via_got = via_got };
 	return 0;
 }
 
@@ -473,8 +471,10 @@ static int disassemble(struct scan *s, const struct range *m, int nm, struct cod
 	}
 	c->all = calloc(c->n ? c->n : 1, sizeof(*c->all));
 	c->targets = calloc(c->n ? c->n : 1, sizeof(*c->targets));
-	if (!c->all || !c->targets)
+	if (!c->all || !c->targets) {
+		code_free(c);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < nm; i++)
 		for (size_t j = 0; j < c->nin[i]; j++) {
 			c->all[k++] = &c->in[i][j];
@@ -853,15 +853,25 @@ static const struct target *call_target(const struct scan *s, const cs_insn *in)
 	return NULL;
 }
 
-/* A call of the guard's drop on the slot (the argument set just before). */
-static bool drops_slot(const struct scan *s, const struct code *c, size_t i, int32_t slot)
+/* A call of a guard's drop on a stack slot (the argument set just
+ * before): the drop's kind (KIND_DROP...) and *slot, or 0. */
+static int drop_on_slot(const struct scan *s, const struct code *c, size_t i, int32_t *slot)
 {
 	const struct target *t = call_target(s, c->all[i]);
-	int32_t arg;
 
-	if (!t || !is_drop(t))
-		return false;
-	return arg_slot(c, i >= 3 ? i - 3 : 0, i, X86_REG_RDI, &arg) && arg == slot;
+	if (!t || !is_drop(t) || !arg_slot(c, i >= 3 ? i - 3 : 0, i, X86_REG_RDI, slot))
+		return 0;
+	return t->kind;
+}
+
+static void add_end(struct scan *s, struct hook_site *h, uint64_t addr)
+{
+	uint64_t off;
+
+	if (h->nends == HOOK_MAX_ENDS)
+		h->reason = TOO_MANY_ENDS;
+	else if (!elfsyms_addr_to_offset(s->elf, addr, &off))
+		h->ends[h->nends++] = off;
 }
 
 /* Is instruction i a read of the slot whose test decides a branch? The
@@ -906,15 +916,13 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 static void find_ends(struct scan *s, const struct code *c, struct hook_site *h)
 {
 	for (size_t i = 0; i < c->n && !h->reason; i++) {
-		uint64_t br = slot_test(c, i, h->slot + h->guard_off), off;
+		uint64_t br = slot_test(c, i, h->slot + h->guard_off);
+		int32_t slot;
 
-		if (!br && drops_slot(s, c, i, h->slot))
+		if (!br && drop_on_slot(s, c, i, &slot) && slot == h->slot)
 			br = c->all[i]->address;	/* the kernel emulates call rel32 */
-
-		if (br && h->nends == HOOK_MAX_ENDS)
-			h->reason = TOO_MANY_ENDS;
-		else if (br && !elfsyms_addr_to_offset(s->elf, br, &off))
-			h->ends[h->nends++] = off;
+		if (br)
+			add_end(s, h, br);
 	}
 }
 
@@ -968,6 +976,21 @@ static int32_t store_of(const struct code *c, size_t i, x86_reg reg, bool stack)
 	return d->mem.disp;
 }
 
+/* A load of OFF(%rsp) at i and the store of that register a few moves
+ * later, to the stack (stack) or not: the store's displacement, or -1. */
+static int32_t copy_of(const struct code *c, size_t i, int32_t off, bool stack)
+{
+	x86_reg reg = load_from(c, i, off);
+
+	for (size_t j = i + 1; reg && j < c->n && j <= i + 4 && follows(c, j); j++) {
+		int32_t d = store_of(c, j, reg, stack);
+
+		if (d >= 0)
+			return d;
+	}
+	return -1;
+}
+
 /*
  * Where verbose_generic_activity puts the TimingGuard inside the
  * VerboseTimingGuard it returns: it fills a local guard through the
@@ -985,9 +1008,8 @@ static int32_t find_verbose_guard_off(struct scan *s)
 	for (size_t i = 0; i < s->ndirect && !r.addr; i++)
 		if (s->direct[i].kind == HOOK_VERBOSE_ACTIVITY)
 			r.addr = s->direct[i].addr;
-	for (size_t i = 0; i < s->nfns && r.addr && !r.size; i++)
-		if (s->fns[i].addr == r.addr)
-			r.size = s->fns[i].size;
+	if (r.addr && find_fn(s, r.addr))
+		r.size = find_fn(s, r.addr)->size;
 	if (!r.size || disassemble(s, &r, 1, &c))
 		return -1;
 	for (size_t k = 0; k < c.n && found < 0; k++) {
@@ -996,28 +1018,21 @@ static int32_t find_verbose_guard_off(struct scan *s)
 		if (!t || t->kind != HOOK_GENERIC_ACTIVITY ||
 		    !arg_slot(&c, k >= 4 ? k - 4 : 0, k, X86_REG_RDI, &local))
 			continue;
-		for (size_t i = 0; i < c.n && found < 0; i++) {
-			x86_reg reg = load_from(&c, i, local);
-
-			/* the store may come a few moves later */
-			for (size_t j = i + 1; reg && j < c.n && j <= i + 4 && follows(&c, j) &&
-			     found < 0; j++)
-				found = store_of(&c, j, reg, false);
-		}
+		for (size_t i = 0; i < c.n && found < 0; i++)
+			found = copy_of(&c, i, local, false);
 	}
 	code_free(&c);
 	return found;
 }
 
-/* `rep movsq` from the slot to another stack slot, at i: the new slot. */
-static bool copied_by_movs(const struct code *c, size_t lo, size_t i, int32_t slot, int32_t *to)
+/* Is instruction i a `rep movsq` copying from the slot? */
+static bool movs_from(const struct code *c, size_t lo, size_t i, int32_t slot)
 {
 	const cs_insn *in = c->all[i];
 	int32_t from;
 
 	return in->id == X86_INS_MOVSQ && in->detail->x86.prefix[0] == X86_PREFIX_REP &&
-	       arg_slot(c, lo, i, X86_REG_RSI, &from) && from == slot &&
-	       arg_slot(c, lo, i, X86_REG_RDI, to);
+	       arg_slot(c, lo, i, X86_REG_RSI, &from) && from == slot;
 }
 
 /* A load of the guard word and its store to another stack slot, at i:
@@ -1025,17 +1040,11 @@ static bool copied_by_movs(const struct code *c, size_t lo, size_t i, int32_t sl
 static bool copied_by_load(const struct code *c, size_t i, const struct hook_site *h,
 			   int32_t *to)
 {
-	x86_reg reg = load_from(c, i, h->slot + h->guard_off);
+	int32_t d = copy_of(c, i, h->slot + h->guard_off, true);
 
-	for (size_t j = i + 1; reg && j < c->n && j <= i + 4 && follows(c, j); j++) {
-		int32_t d = store_of(c, j, reg, true);
-
-		if (d >= 0) {
-			*to = d - h->guard_off;
-			return true;
-		}
-	}
-	return false;
+	if (d >= 0)
+		*to = d - h->guard_off;
+	return d >= 0;
 }
 
 /* Does instruction in write any part of reg (explicitly or not: `pop`,
@@ -1090,22 +1099,6 @@ static uint8_t saved_reg_key(x86_reg r)
 	}
 }
 
-/* `rep movsq` from the slot to where a callee-saved register points (a
- * caller's variable, `*llvm_start_time = Some(...)`), at i after the
- * hook's call k: that register's key. */
-static uint8_t copied_out(csh cs, const struct code *c, size_t lo, size_t k, size_t i,
-			  int32_t slot)
-{
-	const cs_insn *in = c->all[i];
-	int32_t from, to;
-
-	if (in->id != X86_INS_MOVSQ || in->detail->x86.prefix[0] != X86_PREFIX_REP ||
-	    !arg_slot(c, lo, i, X86_REG_RSI, &from) || from != slot ||
-	    arg_slot(c, lo, i, X86_REG_RDI, &to))
-		return HOOK_KEY_SP;
-	return saved_reg_key(reg_source(cs, c, k, i, X86_REG_RDI));
-}
-
 /*
  * Right after the hook, the guard may be moved to another stack slot
  * (`let _t = sess.timer(..)` returned into a temporary, then copied by
@@ -1120,10 +1113,16 @@ static void follow_moves(csh cs, const struct code *c, size_t k, struct hook_sit
 	for (size_t i = k + 1; i < c->n && i <= k + MOVE_WINDOW && follows(c, i); i++) {
 		int32_t to;
 
-		if (copied_by_movs(c, lo, i, h->slot, &to) || copied_by_load(c, i, h, &to))
+		if (movs_from(c, lo, i, h->slot)) {
+			if (arg_slot(c, lo, i, X86_REG_RDI, &to))
+				h->slot = to;
+			/* to where a callee-saved register points, a caller's
+			 * variable (`*llvm_start_time = Some(...)`): caller_ends() */
+			else if ((h->key = saved_reg_key(reg_source(cs, c, k, i, X86_REG_RDI))))
+				break;
+		} else if (copied_by_load(c, i, h, &to)) {
 			h->slot = to;
-		else if ((h->key = copied_out(cs, c, lo, k, i, h->slot)))
-			break;	/* into a caller's frame: caller_ends() */
+		}
 		if (ends_block(c->all[i]))
 			break;
 	}
@@ -1299,16 +1298,6 @@ static bool may_call(const struct scan *s, const struct fn *f, uint64_t callee)
 	return false;
 }
 
-static void add_end(struct scan *s, struct hook_site *h, uint64_t addr)
-{
-	uint64_t off;
-
-	if (h->nends == HOOK_MAX_ENDS)
-		h->reason = TOO_MANY_ENDS;
-	else if (!elfsyms_addr_to_offset(s->elf, addr, &off))
-		h->ends[h->nends++] = off;
-}
-
 /* In f, a caller of callee: its drops of h's kind of guard on a stack
  * slot are h's ends (the call, where %rdi is the guard's address). */
 static int drops_in_caller(struct scan *s, const struct fn *f, uint64_t callee,
@@ -1326,10 +1315,9 @@ static int drops_in_caller(struct scan *s, const struct fn *f, uint64_t callee,
 			c.all[i]->detail->x86.operands[0].type == X86_OP_IMM &&
 			(uint64_t)c.all[i]->detail->x86.operands[0].imm == callee;
 	for (size_t i = 0; i < c.n && calls && !h->reason; i++) {
-		const struct target *t = call_target(s, c.all[i]);
 		int32_t slot;
 
-		if (t && t->kind == want && arg_slot(&c, i >= 3 ? i - 3 : 0, i, X86_REG_RDI, &slot))
+		if (drop_on_slot(s, &c, i, &slot) == want)
 			add_end(s, h, c.all[i]->address);
 	}
 	code_free(&c);
@@ -1439,11 +1427,7 @@ int hooks_find(const struct probe_set *set, struct hook_set *out, char *err, siz
 		}
 		out->n = j;
 		qsort(out->sites, out->n, sizeof(*out->sites), cmp_site);
-		for (size_t i = 0; i < out->n; i++) {
-			out->count[out->sites[i].kind]++;
-			out->via_got += out->sites[i].via_got;
-		}
-		out->instances = s.ndirect;
+		hooks_tally(out);
 	}
 	scan_free(&s);
 	if (rc) {
@@ -1451,6 +1435,16 @@ int hooks_find(const struct probe_set *set, struct hook_set *out, char *err, siz
 		hooks_free(out);
 	}
 	return rc;
+}
+
+void hooks_tally(struct hook_set *h)
+{
+	memset(h->count, 0, sizeof(h->count));
+	h->via_got = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		h->count[h->sites[i].kind]++;
+		h->via_got += h->sites[i].via_got;
+	}
 }
 
 void hooks_free(struct hook_set *h)

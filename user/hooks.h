@@ -58,7 +58,6 @@ enum hook_key {
 
 struct hook_site {
 	uint64_t call;		/* address of the call to the cold call */
-	uint64_t instance;	/* address of the cold-call instance it calls */
 	uint64_t start_addr;	/* the guarding branch (0: not found) */
 	uint64_t start;		/* its file offset: the start probe */
 	uint64_t ends[HOOK_MAX_ENDS];	/* file offsets of the branches after the slot tests */
@@ -83,7 +82,6 @@ struct hook_set {
 	struct hook_site *sites;	/* sorted by call address */
 	size_t n;
 	size_t count[HOOK__KINDS];
-	size_t instances;	/* cold-call instances of these kinds */
 	size_t via_got;		/* sites calling through a GOT slot */
 };
 
@@ -91,6 +89,8 @@ struct hook_set {
  * 0, or -errno with one line in err. */
 int hooks_find(const struct probe_set *set, struct hook_set *out, char *err, size_t errlen);
 void hooks_free(struct hook_set *h);
+/* Fill h's count[] and via_got from its sites. */
+void hooks_tally(struct hook_set *h);
 
 /* "generic_activity", "query_provider", ... */
 const char *hook_kind_name(unsigned int kind);
