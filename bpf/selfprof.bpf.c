@@ -283,6 +283,8 @@ static __always_inline __u32 kernel_uret_depth(void)
 /* The frame's key at a probe with this cookie (SP_COOKIE_KEY). */
 static __always_inline __u64 frame_key(struct pt_regs *ctx, __u64 cookie)
 {
+	if (!SP_COOKIE_KEY(cookie))	/* nearly every probe: no switch */
+		return PT_REGS_SP(ctx);
 	switch (SP_COOKIE_KEY(cookie)) {
 	case SP_KEY_RDI: return CTX_REG(ctx, di);
 	case SP_KEY_RBX: return CTX_REG(ctx, bx);
@@ -540,8 +542,6 @@ static __always_inline void copy_args(struct task_struct *p, struct rec_exec *r)
 	r->args_len = len;
 }
 
-/* A traced process became a new program: tell the loader, with its
- * executable and command line, and forget frames of the old image. */
 /*
  * Frames of t still open (starts whose end never came: the thread exits
  * or execs inside them, or an end the discovery missed) are events lost:
@@ -571,6 +571,8 @@ static __always_inline void count_unended(struct sp_thread *t)
 		stat_add(STAT_UNENDED, u.n);
 }
 
+/* A traced process became a new program: tell the loader, with its
+ * executable and command line, and forget frames of the old image. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
