@@ -107,7 +107,12 @@ static int open_regular(const char *path)
 
 	if (pfd < 0)
 		return -errno;
-	if (fstat(pfd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(pfd, &st)) {
+		fd = -errno;
+		close(pfd);
+		return fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(pfd);
 		return S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
 	}
