@@ -259,15 +259,17 @@ static int check_target(struct session *s)
 	char exe[64], buf[8];
 	int r;
 
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	if (readlink(exe, buf, sizeof(buf)) < 0 && errno == ENOENT)
-		return die(EXIT_USAGE, "-p %d: %s", (int)pid, kill(pid, 0) && errno == ESRCH ?
-			   "no such process" : "not a user process (a kernel thread?)");
+	/* the user's check first: root's look at /proc would tell them about
+	 * processes hidden from them (hidepid) */
 	r = asuser_may_ptrace(&s->inv, pid);
 	if (r)
 		return die(EXIT_USAGE, "-p %d: %s", (int)pid, r == -ENOENT ? "no such process" :
 			   r == -EACCES || r == -EPERM ? "permission denied: you could not ptrace it" :
 			   strerror(-r));
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	if (readlink(exe, buf, sizeof(buf)) < 0 && errno == ENOENT)
+		return die(EXIT_USAGE, "-p %d: %s", (int)pid, kill(pid, 0) && errno == ESRCH ?
+			   "no such process" : "not a user process (a kernel thread?)");
 	return 0;
 }
 
@@ -400,5 +402,3 @@ bool session_teardown(struct session *s)
 	output_close(&s->out);
 	return write_failed;
 }
-
-/* Before anything is loaded: privileges, the command, -p's target. */
