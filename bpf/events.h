@@ -40,10 +40,19 @@ enum sp_rec_type {
  *  SP_ROLE_INHERIT: emits an interval of the point's kind (QueryBlocked,
  *	IncrementalLoadResult...) labelled with the innermost open
  *	CONTEXT/INTERVAL frame's query label.
+ *  SP_ROLE_AFTER: emits an interval of the point's kind labelled with the
+ *	query whose provider frame (a Query INTERVAL) last ended in the
+ *	thread: rustc hashes a result right after its provider returned
+ *	(IncrementalResultHashing); the point's own label if none ended yet.
  */
 #define SP_ROLE_INTERVAL	0
 #define SP_ROLE_CONTEXT		1
 #define SP_ROLE_INHERIT		2
+#define SP_ROLE_AFTER		3
+
+/* sp_kind's Query (tools/lib/selfprof), the kind whose end SP_ROLE_AFTER
+ * points follow; the loader checks that the two agree. */
+#define SP_COOKIE_KIND_QUERY	1
 
 /* Cookie layout: bits 0..31 the point's probe id (the index of its label),
  * bits 32..35 the role, 36..39 the key (below), bits 40..47 the sp_kind
@@ -201,6 +210,8 @@ struct sp_thread {
 				 * put the trampoline back into those still live */
 	__u64 cost;		/* ns of probe hits this thread has taken so far */
 	__u64 last;		/* the last corrected timestamp: they never go back */
+	__u32 last_query;	/* 1 + probe id of the last Query interval ended, or 0 */
+	__u32 pad;
 	struct sp_frame frames[SP_MAX_DEPTH];
 	struct rec_fixup fix;	/* built here (per thread: BPF programs on one CPU may
 				 * preempt each other, a per-CPU buffer could mix) */

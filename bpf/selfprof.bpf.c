@@ -331,9 +331,12 @@ static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 	f->cookie = cookie;
 	f->start = now;
 	f->sp = frame_key(ctx, cookie);
-	/* INHERIT points are named after the innermost enclosing frame. */
+	/* INHERIT points are named after the innermost enclosing frame,
+	 * AFTER points after the query that last ended. */
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT && d > 0)
 		f->label = t->frames[(d - 1) & (SP_MAX_DEPTH - 1)].label;
+	else if (SP_COOKIE_ROLE(cookie) == SP_ROLE_AFTER && t->last_query)
+		f->label = t->last_query - 1;
 	else
 		f->label = SP_COOKIE_ID(cookie);
 	t->depth = d + 1;
@@ -413,6 +416,9 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	cookie = f->cookie;
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_CONTEXT)
 		return;
+	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INTERVAL &&
+	    SP_COOKIE_KIND(cookie) == SP_COOKIE_KIND_QUERY)
+		t->last_query = f->label + 1;
 
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
 	if (!r) {
@@ -422,7 +428,7 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	r->type = REC_INTERVAL;
 	r->kind = SP_COOKIE_KIND(cookie);
 	r->flags = 0;
-	r->id = SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT ? f->label : SP_COOKIE_ID(cookie);
+	r->id = f->label;	/* the point's own id, unless named after another */
 	pid_tgid = bpf_get_current_pid_tgid();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
@@ -588,6 +594,7 @@ int BPF_PROG(sp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		t->depth = 0;
 		t->cost = 0;
 		t->last = 0;
+		t->last_query = 0;	/* an id of the old image's library */
 	}
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
 	if (!r) {

@@ -180,7 +180,17 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 	return 0;
 }
 
-/* One hook site as a probe point: a GenericActivity with its static label. */
+_Static_assert(SP_COOKIE_KIND_QUERY == SP_KIND_QUERY, "events.h's Query kind is sp_kind's");
+
+/* The event kind a hook site records. */
+static uint8_t hook_event_kind(const struct hook_site *h)
+{
+	return h->kind == HOOK_INCR_RESULT_HASHING ? SP_KIND_INCR_HASHING :
+	       SP_KIND_GENERIC_ACTIVITY;
+}
+
+/* One hook site as a probe point: its event kind and static label, or
+ * (h->after) named at run time after the thread's last query. */
 static int add_hook_point(struct probe_set *set, const struct hook_site *h)
 {
 	struct probe_point *v = realloc(set->points, (set->n + 1) * sizeof(*v));
@@ -192,9 +202,9 @@ static int add_hook_point(struct probe_set *set, const struct hook_site *h)
 	memset(v, 0, sizeof(*v));
 	v->offset = h->start;
 	v->addr = h->start_addr;
-	v->kind = SP_KIND_GENERIC_ACTIVITY;
-	v->role = PROBE_ROLE_INTERVAL;
-	v->label = strdup(h->label);
+	v->kind = hook_event_kind(h);
+	v->role = h->after ? PROBE_ROLE_AFTER : PROBE_ROLE_INTERVAL;
+	v->label = strdup(h->label ? h->label : "<unknown>");
 	if (!v->label)
 		return -ENOMEM;
 	set->n++;
@@ -202,23 +212,26 @@ static int add_hook_point(struct probe_set *set, const struct hook_site *h)
 }
 
 /*
- * Generic activities only. Not yet: incr_cache_loading and
- * incr_result_hashing (IncrementalLoadResult/ResultHashing, to be named
- * by the query's execute_query_incr frame). Tried on rustc 1.95: a third
- * of their ends were not found (6,639 frames of a first incremental build
- * left open), and loads outside any query frame got the wrong name.
+ * Generic activities with their static label, and results hashed right
+ * after a query ran (named after it). Not queries and blocking: their
+ * functions are probed, and name them. Not incremental loads: named at
+ * run time only, for the most part (hooks.c's name_incremental).
  */
 static bool hook_usable(const struct hook_site *h)
 {
-	return (h->kind == HOOK_GENERIC_ACTIVITY || h->kind == HOOK_GENERIC_ACTIVITY_WITH_ARG ||
-		h->kind == HOOK_VERBOSE_ACTIVITY) &&
-	       h->label && h->start && h->nends && !h->reason;
+	bool named = h->kind == HOOK_INCR_RESULT_HASHING ? h->after :
+		     h->kind != HOOK_INCR_CACHE_LOADING && h->label;
+
+	return h->kind != HOOK_QUERY_PROVIDER && h->kind != HOOK_QUERY_BLOCKED &&
+	       named && h->start && h->nends && !h->reason;
 }
 
 static bool hooks_give(const struct hook_set *hs, const char *label)
 {
 	for (size_t i = 0; i < hs->n; i++)
-		if (hook_usable(&hs->sites[i]) && !strcmp(hs->sites[i].label, label))
+		if (hook_usable(&hs->sites[i]) && hs->sites[i].label &&
+		    hook_event_kind(&hs->sites[i]) == SP_KIND_GENERIC_ACTIVITY &&
+		    !strcmp(hs->sites[i].label, label))
 			return true;
 	return false;
 }

@@ -32,7 +32,7 @@ static const long local_fs[] = {
 	0x01021994,	/* tmpfs */
 };
 
-static const char MAGIC[8] = "SPHOOK2";
+static const char MAGIC[8] = "SPHOOK3";
 
 /* The file an entry stands for, and who computed it. */
 struct cache_key {
@@ -58,7 +58,8 @@ struct cache_site {
 	uint32_t nends, mask;
 	int32_t slot, guard_off;
 	uint8_t has_slot, via_got, kind, key;
-	uint16_t label_len, pad;
+	uint16_t label_len;
+	uint8_t after, pad;	/* hook_site's after */
 };
 
 /* The build-id of this selfprof-bpf: a changed discovery, another key. */
@@ -208,7 +209,7 @@ static bool site_valid(const struct cache_site *c, const struct elfsyms *elf, ui
 	uint64_t off;
 
 	if (c->nends < 1 || c->nends > HOOK_MAX_ENDS || c->kind >= HOOK__KINDS ||
-	    c->key > HOOK_KEY_R15 || c->label_len > LABEL_MAX ||
+	    c->key > HOOK_KEY_R15 || c->label_len > LABEL_MAX || c->after > 1 ||
 	    elfsyms_addr_to_offset(elf, c->start_addr, &off) || off != c->start)
 		return false;
 	for (uint32_t j = 0; j < c->nends; j++)
@@ -239,7 +240,7 @@ static int parse_sites(const uint8_t *p, size_t len, uint32_t n, const struct el
 			.start_addr = c.start_addr, .start = c.start, .nends = c.nends,
 			.mask = c.mask, .slot = c.slot, .guard_off = c.guard_off,
 			.has_slot = c.has_slot, .via_got = c.via_got, .kind = c.kind,
-			.key = c.key, .group = c.group };
+			.key = c.key, .group = c.group, .after = c.after };
 		memcpy(h->ends, c.ends, sizeof(h->ends));
 		if (c.label_len && !(h->label = strndup((const char *)p, c.label_len)))
 			return -ENOMEM;
@@ -295,7 +296,7 @@ static int write_sites(FILE *f, const struct hook_set *h)
 			.nends = e->nends, .mask = e->mask, .slot = e->slot,
 			.guard_off = e->guard_off, .has_slot = e->has_slot,
 			.via_got = e->via_got, .kind = e->kind, .key = e->key,
-			.label_len = e->label ? strlen(e->label) : 0 };
+			.label_len = e->label ? strlen(e->label) : 0, .after = e->after };
 
 		if (!usable(e))
 			continue;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <capstone/capstone.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -91,6 +92,7 @@ struct fn {
 	char *base;
 	bool hit;
 	bool drops;	/* calls a guard's drop */
+	bool folded;	/* several names at its address: identical code folded */
 };
 
 struct scan {
@@ -214,6 +216,7 @@ static void dedup_fns(struct scan *s)
 		if (j && s->fns[j - 1].addr == s->fns[i].addr) {
 			if (s->fns[i].size > s->fns[j - 1].size)
 				s->fns[j - 1].size = s->fns[i].size;
+			s->fns[j - 1].folded = true;
 			continue;
 		}
 		s->fns[j++] = s->fns[i];
@@ -893,9 +896,10 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 	if (c->all[i]->id != X86_INS_MOV || d->type != X86_OP_REG || !rsp_mem(v) ||
 	    v->mem.disp != slot || v->size != 8)
 		return 0;
-	/* the test may come one instruction later, on the same straight path,
-	 * with the loaded register left as it is */
-	for (size_t j = i + 1; j <= i + 2 && j + 1 < c->n; j++) {
+	/* the test may come a few moves later, on the same straight path,
+	 * with the loaded register left as it is (loads of the result's
+	 * fields get scheduled in between: rustc's incremental loads) */
+	for (size_t j = i + 1; j <= i + FLAGS_WINDOW && j + 1 < c->n; j++) {
 		const cs_x86 *t = &c->all[j]->detail->x86;
 
 		if (!follows(c, j) || is_target(c, c->all[j]->address))
@@ -906,9 +910,10 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 			br = branch_on_flags(c, j);
 			return br >= 0 ? c->all[br]->address : 0;
 		}
-		if (t->op_count >= 1 && t->operands[0].type == X86_OP_REG &&
-		    reg_index(t->operands[0].reg) == reg_index(d->reg))
-			return 0;	/* the loaded value overwritten */
+		if (!keeps_flags(c->all[j]) || (t->op_count >= 1 &&
+		    t->operands[0].type == X86_OP_REG &&
+		    reg_index(t->operands[0].reg) == reg_index(d->reg)))
+			return 0;	/* not a move, or the loaded value overwritten */
 	}
 	return 0;
 }
@@ -1249,6 +1254,70 @@ static long owner(struct scan *s, uint64_t a)
 	return -1;
 }
 
+/* Is the function holding addr one of several folded into one body? */
+static bool folded_at(const struct scan *s, uint64_t addr)
+{
+	size_t lo = starting_by(s, addr);
+
+	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size && s->fns[lo - 1].folded;
+}
+
+/*
+ * The query a function belongs to, from its (mangled, v0 or legacy) name:
+ * rustc_query_impl's `query_impl::Q::make_query_vtable::{closure}` (and
+ * `dynamic_query`, its older name) is query Q's own code. *q: a malloc'd
+ * copy of Q, or NULL if fn is no query's. 0, or -ENOMEM.
+ */
+static int query_of(const char *fn, char **q)
+{
+	static const char *const tails[] = { "17make_query_vtable", "13dynamic_query" };
+	const char *p = strstr(fn, "10query_impl");
+	char *end;
+	unsigned long len;
+
+	*q = NULL;
+	if (!p || !isdigit((unsigned char)p[12]))
+		return 0;
+	len = strtoul(p + 12, &end, 10);
+	if (!len || len > 128 || strnlen(end, len) < len)
+		return 0;
+	for (size_t i = 0; i < sizeof(tails) / sizeof(*tails); i++)
+		if (!strncmp(end + len, tails[i], strlen(tails[i])))
+			return (*q = strndup(end, len)) ? 0 : -ENOMEM;
+	return 0;
+}
+
+/*
+ * Name an incremental site from the function holding it (base: its
+ * mangled name). rustc labels these events with the query whose result
+ * is loaded or hashed. A result is hashed in with_task right after its
+ * provider returned (inlined into try_execute_query, or in its
+ * hash_result_and_alloc_node): the last query of the thread (h->after).
+ * Elsewhere (feeding a query) the query is known to the caller only.
+ * Loads are named where the function is one query's own (its vtable's
+ * try_load_from_disk closure), but are not traced: most loads run inlined
+ * in try_execute_query, shared by every query of a cache type, so a trace
+ * of the named ones alone would show a part as the whole (README).
+ */
+static int name_incremental(struct hook_site *h, const char *base, bool folded)
+{
+	int r = 0;
+
+	if (h->kind == HOOK_INCR_CACHE_LOADING) {
+		r = folded ? 0 : query_of(base, &h->label);
+		if (!h->reason)
+			h->reason = h->label ? "not traced: most loads are in shared code" :
+				    folded ? "code shared by several queries (identical code folded)" :
+				    "query known at run time only (a loader shared by queries)";
+	} else if (h->kind == HOOK_INCR_RESULT_HASHING) {
+		h->after = strstr(base, "17try_execute_query") ||
+			   strstr(base, "26hash_result_and_alloc_node");
+		if (!h->after && !h->reason)
+			h->reason = "query known to the caller only (a fed query's hashing)";
+	}
+	return r;
+}
+
 /* Pass 5: disassemble each function with calls once, read its sites. */
 static int analyze_all(struct scan *s)
 {
@@ -1269,8 +1338,10 @@ static int analyze_all(struct scan *s)
 		if (!n)
 			continue;	/* an alias's name: its sites are under another */
 		rc = disassemble(s, s->members[b], s->nmembers[b], &c);
-		for (size_t i = 0; i < n && !rc; i++)
+		for (size_t i = 0; i < n && !rc; i++) {
 			analyze(s, &c, mine[i]);
+			rc = name_incremental(mine[i], s->bases[b], folded_at(s, mine[i]->call));
+		}
 		group_shared(mine, n);
 		code_free(&c);
 	}

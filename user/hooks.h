@@ -70,11 +70,15 @@ struct hook_site {
 	uint8_t via_got;	/* call *GOT(%rip), not call rel32 */
 	uint8_t kind;		/* enum hook_kind */
 	uint8_t key;		/* enum hook_key: the start's (ends in callers: RDI) */
+	uint8_t after;		/* no label of its own: the event is the query whose
+				 * provider last returned in the thread (result
+				 * hashing right after a query ran, in with_task) */
 	uint64_t group;		/* 0, or the guard slot is shared by several sites of
 				 * the function (their guards are never live at once,
 				 * so each end may end any of them): the lowest call
 				 * address among them, the same for all */
-	char *label;		/* static label (generic activities), or NULL */
+	char *label;		/* static label (generic activities; incremental loads
+				 * in a query's own function: the query), or NULL */
 	const char *reason;	/* what could not be found and why, or NULL */
 };
 

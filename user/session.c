@@ -39,7 +39,8 @@ static int print_hooks(const struct probe_set *set, const char *path, char *err,
 	for (size_t i = 0; i < h.n; i++) {
 		const struct hook_site *e = &h.sites[i];
 
-		printf("%s\t%s\t", hook_kind_name(e->kind), e->label ? e->label : "-");
+		printf("%s\t%s\t", hook_kind_name(e->kind),
+		       e->label ? e->label : e->after ? "(the last query)" : "-");
 		printf(e->start_addr ? "%#llx\t" : "-\t", (unsigned long long)e->start);
 		for (size_t j = 0; j < e->nends; j++)
 			printf("%s%#llx", j ? "," : "", (unsigned long long)e->ends[j]);

@@ -82,7 +82,7 @@ static int same_site(const struct hook_site *a, const struct hook_site *b)
 	return b && a->start == b->start && a->nends == b->nends &&
 	       !memcmp(a->ends, b->ends, sizeof(a->ends)) && a->slot == b->slot &&
 	       a->guard_off == b->guard_off && a->kind == b->kind && a->key == b->key &&
-	       a->group == b->group && a->mask == b->mask &&
+	       a->group == b->group && a->mask == b->mask && a->after == b->after &&
 	       !a->label == !b->label && (!a->label || !strcmp(a->label, b->label));
 }
 
