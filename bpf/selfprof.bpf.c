@@ -297,6 +297,22 @@ static __always_inline __u64 frame_key(struct pt_regs *ctx, __u64 cookie)
 	}
 }
 
+static __always_inline bool is_query(__u64 cookie)
+{
+	return SP_COOKIE_ROLE(cookie) == SP_ROLE_INTERVAL &&
+	       SP_COOKIE_KIND(cookie) == SP_COOKIE_KIND_QUERY;
+}
+
+/* A frame not opened (counted by the caller): if it was a query's, the
+ * result hashed after it is not the last ended query's, so AFTER points
+ * must not take that name. */
+static __always_inline bool not_opened(struct sp_thread *t, __u64 cookie)
+{
+	if (is_query(cookie))
+		t->last_query = 0;
+	return false;
+}
+
 /*
  * A probed function was entered: open a frame for it. want_return says a
  * return probe is to end it: then the kernel must be able to install one
@@ -317,16 +333,16 @@ static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 	if (t->rearm)
 		fix_slots(t, PT_REGS_SP(ctx), false);
 	now = corrected(t, now, entry_cost_ns);
+	cookie = bpf_get_attach_cookie(ctx);
 	d = t->depth;
 	if (d >= SP_MAX_DEPTH) {
 		stat_add(STAT_DEPTH_OVERFLOW, 1);
-		return false;
+		return not_opened(t, cookie);
 	}
 	if (want_return && kernel_uret_depth() >= SP_KERNEL_URET_DEPTH) {
 		stat_add(STAT_URET_REFUSED, 1);
-		return false;
+		return not_opened(t, cookie);
 	}
-	cookie = bpf_get_attach_cookie(ctx);
 	f = &t->frames[d];
 	f->cookie = cookie;
 	f->start = now;
@@ -335,9 +351,10 @@ static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 	 * AFTER points after the query that last ended. */
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INHERIT && d > 0)
 		f->label = t->frames[(d - 1) & (SP_MAX_DEPTH - 1)].label;
-	else if (SP_COOKIE_ROLE(cookie) == SP_ROLE_AFTER && t->last_query)
+	else if (SP_COOKIE_ROLE(cookie) == SP_ROLE_AFTER && t->last_query) {
 		f->label = t->last_query - 1;
-	else
+		t->last_query = 0;	/* one hashing per result */
+	} else
 		f->label = SP_COOKIE_ID(cookie);
 	t->depth = d + 1;
 	return true;
@@ -416,8 +433,7 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	cookie = f->cookie;
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_CONTEXT)
 		return;
-	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_INTERVAL &&
-	    SP_COOKIE_KIND(cookie) == SP_COOKIE_KIND_QUERY)
+	if (is_query(cookie) && f->label != (__u32)-1)	/* -1: calibration's, no query */
 		t->last_query = f->label + 1;
 
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);

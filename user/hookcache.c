@@ -209,7 +209,8 @@ static bool site_valid(const struct cache_site *c, const struct elfsyms *elf, ui
 	uint64_t off;
 
 	if (c->nends < 1 || c->nends > HOOK_MAX_ENDS || c->kind >= HOOK__KINDS ||
-	    c->key > HOOK_KEY_R15 || c->label_len > LABEL_MAX || c->after > 1 ||
+	    c->key > HOOK_KEY_R15 || c->label_len > LABEL_MAX ||
+	    c->after > (c->kind == HOOK_INCR_RESULT_HASHING) ||
 	    elfsyms_addr_to_offset(elf, c->start_addr, &off) || off != c->start)
 		return false;
 	for (uint32_t j = 0; j < c->nends; j++)

@@ -93,6 +93,7 @@ struct fn {
 	bool hit;
 	bool drops;	/* calls a guard's drop */
 	bool folded;	/* several names at its address: identical code folded */
+	uint64_t name_hash;	/* to tell another name from one seen twice */
 };
 
 struct scan {
@@ -186,6 +187,15 @@ static int instance_kind(const char *name)
 	return kind;
 }
 
+static uint64_t fnv1a(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*p)
+		h = (h ^ (uint8_t)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
 /* Pass 1: every function's range, and the instances. */
 static int collect_fn(const char *name, uint64_t addr, uint64_t size, void *ctx)
 {
@@ -202,7 +212,7 @@ static int collect_fn(const char *name, uint64_t addr, uint64_t size, void *ctx)
 		return 0;
 	if (push((void **)&s->fns, &s->nfns, &s->capfns, sizeof(*s->fns)))
 		return -ENOMEM;
-	s->fns[s->nfns++] = (struct fn){ .addr = addr, .size = size };
+	s->fns[s->nfns++] = (struct fn){ .addr = addr, .size = size, .name_hash = fnv1a(name) };
 	return 0;
 }
 
@@ -216,7 +226,8 @@ static void dedup_fns(struct scan *s)
 		if (j && s->fns[j - 1].addr == s->fns[i].addr) {
 			if (s->fns[i].size > s->fns[j - 1].size)
 				s->fns[j - 1].size = s->fns[i].size;
-			s->fns[j - 1].folded = true;
+			/* .symtab and .dynsym name an exported function twice */
+			s->fns[j - 1].folded |= s->fns[i].name_hash != s->fns[j - 1].name_hash;
 			continue;
 		}
 		s->fns[j++] = s->fns[i];
@@ -896,9 +907,10 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 	if (c->all[i]->id != X86_INS_MOV || d->type != X86_OP_REG || !rsp_mem(v) ||
 	    v->mem.disp != slot || v->size != 8)
 		return 0;
-	/* the test may come a few moves later, on the same straight path,
-	 * with the loaded register left as it is (loads of the result's
-	 * fields get scheduled in between: rustc's incremental loads) */
+	/* the test may come up to FLAGS_WINDOW - 1 instructions later, on the
+	 * same straight path, with the loaded register left as it is (loads
+	 * of the result's fields get scheduled in between: rustc's incremental
+	 * loads) */
 	for (size_t j = i + 1; j <= i + FLAGS_WINDOW && j + 1 < c->n; j++) {
 		const cs_x86 *t = &c->all[j]->detail->x86;
 
@@ -910,10 +922,10 @@ static uint64_t slot_test(const struct code *c, size_t i, int32_t slot)
 			br = branch_on_flags(c, j);
 			return br >= 0 ? c->all[br]->address : 0;
 		}
-		if (!keeps_flags(c->all[j]) || (t->op_count >= 1 &&
+		if (c->all[j]->id == X86_INS_CALL || (t->op_count >= 1 &&
 		    t->operands[0].type == X86_OP_REG &&
 		    reg_index(t->operands[0].reg) == reg_index(d->reg)))
-			return 0;	/* not a move, or the loaded value overwritten */
+			return 0;	/* the loaded value overwritten */
 	}
 	return 0;
 }
