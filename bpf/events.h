@@ -89,10 +89,16 @@ enum sp_rec_type {
  * entry's and whose cost differs from an exit-site uprobe's. */
 #define SP_COOKIE_URET		(1ULL << 48)
 
-/* Bit 63: an end probe on an instruction the kernel emulates (a hook's
- * branch or call), as cheap as an entry probe: charged entry_cost_ns,
- * not the cost of a single-stepped `ret`. */
+/* Bit 63: the probed instruction is handled unlike its role's usual one,
+ * so its hit is charged the other cost. On an end probe (SP_COOKIE_EMULATED):
+ * an instruction the kernel emulates (a hook's branch or call), as cheap as
+ * an entry probe: charged entry_cost_ns, not the cost of a single-stepped
+ * `ret`. On an entry (SP_COOKIE_STEPPED): a first instruction the kernel
+ * single-steps (rustc's query thunks begin `mov; jmp *%rax`), charged
+ * stepped_cost_ns, not an emulated push's cost. An
+ * entry's and an end's cookie are never one cookie. */
 #define SP_COOKIE_EMULATED	(1ULL << 63)
+#define SP_COOKIE_STEPPED	(1ULL << 63)
 
 /*
  * Bits 49..62: the point's distance to its match id, the id its ends

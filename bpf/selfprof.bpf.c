@@ -28,6 +28,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 volatile __u64 entry_cost_ns;
 volatile __u64 exit_cost_ns;	/* a uprobe on an exit instruction */
 volatile __u64 uret_cost_ns;	/* a return probe */
+volatile __u64 stepped_cost_ns;	/* an entry probe the kernel single-steps */
 
 /* Stop each traced process that execs an executable not in exes until
  * the loader has looked at it (its librustc_driver attached, or none):
@@ -332,8 +333,8 @@ static __always_inline bool open_frame(struct pt_regs *ctx, bool want_return)
 		return false;
 	if (t->rearm)
 		fix_slots(t, PT_REGS_SP(ctx), false);
-	now = corrected(t, now, entry_cost_ns);
 	cookie = bpf_get_attach_cookie(ctx);
+	now = corrected(t, now, (cookie & SP_COOKIE_STEPPED) ? stepped_cost_ns : entry_cost_ns);
 	d = t->depth;
 	if (d >= SP_MAX_DEPTH) {
 		stat_add(STAT_DEPTH_OVERFLOW, 1);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +13,28 @@
 #include "tracer.h"
 #include "events.h"
 
-/* A function shaped like rustc's providers (a frame push first), so the
- * kernel handles the probed instruction the same way. */
+/*
+ * Functions shaped like rustc's providers (a frame push first), so the
+ * kernel handles the probed instruction the same way: one per kind of
+ * hit, so that all are attached at once (each attach and detach costs
+ * tens of ms, the kernel waiting for readers of its uprobe tables). The
+ * last begins with an instruction the kernel single-steps, as rustc's
+ * query thunks do (`mov off(%rdi),%rax; jmp *%rax`).
+ */
 #ifdef __x86_64__
+#define CALIB_FN(name, first)						\
+	".globl " name "\n.type " name ", @function\n" name ":\n"	\
+	first "	push %rbp\n	mov %rsp, %rbp\n	pop %rbp\n"		\
+	".globl " name "_ret\n" name "_ret:\n	ret\n"			\
+	".size " name ", .-" name "\n"
 __asm__(".text\n"
-	".globl sp_calib_target\n"
-	".type sp_calib_target, @function\n"
-	"sp_calib_target:\n"
-	"	push %rbp\n"
-	"	mov %rsp, %rbp\n"
-	"	pop %rbp\n"
-	".globl sp_calib_exit\n"
-	"sp_calib_exit:\n"
-	"	ret\n"
-	".size sp_calib_target, .-sp_calib_target\n");
-void sp_calib_target(void);
-void sp_calib_exit(void);	/* its `ret`: where the exit program goes */
+	CALIB_FN("sp_calib_target", "")		/* the entry probe alone */
+	CALIB_FN("sp_calib_exited", "")		/* the exit probe alone */
+	CALIB_FN("sp_calib_paired", "")		/* entry and return probe */
+	CALIB_FN("sp_calib_stepped", "	mov %rdi, %rax\n"));
+void sp_calib_target(void), sp_calib_target_ret(void);
+void sp_calib_exited(void), sp_calib_exited_ret(void);
+void sp_calib_paired(void), sp_calib_stepped(void);
 #else
 #error "selfprof-bpf's exit-site probing is x86-64 only"
 #endif
@@ -35,12 +42,17 @@ void sp_calib_exit(void);	/* its `ret`: where the exit program goes */
 #define BATCH	200
 #define BATCHES	10
 
-void calibrate_run(long n)
+static void run(void (*target)(void), long n)
 {
-	void (*volatile fn)(void) = sp_calib_target;
+	void (*volatile fn)(void) = target;
 
 	for (long i = 0; i < n; i++)
 		fn();
+}
+
+void calibrate_run(long n)
+{
+	run(sp_calib_target, n);
 }
 
 static double now_ns(void)
@@ -52,14 +64,14 @@ static double now_ns(void)
 }
 
 /* Least time per call over a few batches: the least disturbed run. */
-static double time_per_call(void)
+static double time_per_call(void (*target)(void))
 {
 	double best = 1e18;
 
 	for (int b = 0; b < BATCHES; b++) {
 		double t0 = now_ns();
 
-		calibrate_run(BATCH);
+		run(target, BATCH);
 		t0 = (now_ns() - t0) / BATCH;
 		if (t0 < best)
 			best = t0;
@@ -96,75 +108,118 @@ int calibrate_target_location(char *path, size_t size, uint64_t *entry, uint64_t
 {
 	int r = file_offset_of((uintptr_t)sp_calib_target, path, size, entry);
 
-	return r ?: file_offset_of((uintptr_t)sp_calib_exit, path, size, exit);
+	return r ?: file_offset_of((uintptr_t)sp_calib_target_ret, path, size, exit);
 }
 
-/* Time per call with groups attached, less the bare call. */
-static int time_with(struct tracer *t, const char *path, const struct attach_group *g,
-		     size_t ng, double bare, double *out, char *err, size_t errlen)
-{
-	struct attachment a;
-	int r;
+/* One kind of hit: the function that takes it, its time per call without
+ * probes, and what a hit adds. */
+struct hit_kind {
+	void (*target)(void);
+	double bare, cost;
+};
 
-	r = attach_points(&a, t->method, path, g, ng, getpid(), err, errlen);
-	if (r)
-		return r;
-	calibrate_run(20);	/* warm up: task storage, page faults */
-	*out = time_per_call() - bare;
-	attach_release(&a);
-	tracer_forget_self(t);
-	if (*out < 0)
-		*out = 0;
-	return 0;
+static void time_hits(struct tracer *t, struct hit_kind *k)
+{
+	tracer_forget_self(t);	/* no frames left by the kind before */
+	run(k->target, 20);	/* warm up: task storage, page faults */
+	k->cost = time_per_call(k->target) - k->bare;
+	if (k->cost < 0)
+		k->cost = 0;
+}
+
+/* The file offsets of the probed instructions: the entry-alone and the
+ * stepped target's first, the exit-alone target's `ret`, the pair's. */
+static int target_offsets(char *path, size_t size, uint64_t entries[2], uint64_t *exit,
+			  uint64_t *pair)
+{
+	char other[4096];
+	int r = file_offset_of((uintptr_t)sp_calib_target, path, size, &entries[0]);
+
+	r = r ?: file_offset_of((uintptr_t)sp_calib_stepped, other, sizeof(other), &entries[1]);
+	r = r ?: file_offset_of((uintptr_t)sp_calib_exited_ret, other, sizeof(other), exit);
+	r = r ?: file_offset_of((uintptr_t)sp_calib_paired, other, sizeof(other), pair);
+	return r ?: strcmp(path, other) ? -ENOENT : 0;
+}
+
+static void *release_links(void *arg)
+{
+	attach_release(arg);
+	free(arg);
+	return NULL;
+}
+
+/* Closing a uprobe link waits for the kernel's grace periods (~45 ms each
+ * here, 140 ms for calibration's three): nothing waits on these, so a
+ * thread closes them while the trace starts. */
+static void release_in_background(struct attachment *a)
+{
+	struct attachment *copy = malloc(sizeof(*copy));
+	pthread_t th;
+
+	if (copy) {
+		*copy = *a;
+		if (!pthread_create(&th, NULL, release_links, copy)) {
+			pthread_detach(th);
+			return;
+		}
+		free(copy);
+	}
+	attach_release(a);
 }
 
 /*
- * Each kind of hit alone: the entry probe alone (frames pile up to the
- * depth limit, then it takes its cheap path: about the same trap), the
- * exit-instruction probe alone (its program finds no frame: nearly the
- * same work), and entry + return probe less the entry. Least time of
- * several batches each, so a loaded machine inflates them least.
+ * Each kind of hit alone, all attached at once on their own targets: the
+ * entry probe alone (frames pile up to the depth limit, then it takes its
+ * cheap path: about the same trap), the exit-instruction probe alone (its
+ * program finds no frame: nearly the same work), entry + return probe
+ * less the entry, and an entry probe the kernel single-steps. Least time
+ * of several batches each, so a loaded machine inflates them least.
  */
 int calibrate(struct tracer *t, struct calibration *c, char *err, size_t errlen)
 {
-	uint64_t off[2], ck = PROBE_COOKIE(UINT32_MAX, PROBE_ROLE_INTERVAL, SP_KIND_QUERY);
-	uint64_t ck_uret = ck | SP_COOKIE_URET;
+	uint64_t entries[2], exit, pair, ck = PROBE_COOKIE(UINT32_MAX, PROBE_ROLE_INTERVAL, SP_KIND_QUERY);
+	uint64_t cks[2] = { ck, ck }, ck_uret = ck | SP_COOKIE_URET;
 	const struct bpf_program *en = tracer_entry_prog(t), *ex = tracer_return_prog(t);
-	struct attach_group pair[2] = {
-		{ ex, { &off[1], &ck, 1 }, ATTACH_ENTRY }, { en, { &off[0], &ck, 1 }, ATTACH_ENTRY },
+	/* the pair: a session where the kernel has them (what a trace uses),
+	 * else a plain return probe after the entry */
+	struct attach_group g[4] = {
+		{ en, { entries, cks, 2 }, ATTACH_ENTRY }, { ex, { &exit, &ck, 1 }, ATTACH_ENTRY },
+		{ tracer_session_prog(t), { &pair, &ck, 1 }, ATTACH_SESSION },
 	};
-	/* entry + return probe: a session where the kernel has them (what a
-	 * trace uses), else a plain return probe after the entry */
-	struct attach_group upair[2] = {
-		{ ex, { &off[0], &ck_uret, 1 }, ATTACH_RETURN }, { en, { &off[0], &ck, 1 }, ATTACH_ENTRY },
-	};
-	struct attach_group session = {
-		tracer_session_prog(t), { &off[0], &ck, 1 }, ATTACH_SESSION,
-	};
-	double e1, x1, p2;
+	struct hit_kind entry = { .target = sp_calib_target }, exited = { .target = sp_calib_exited },
+			paired = { .target = sp_calib_paired }, stepped = { .target = sp_calib_stepped };
+	struct attachment a;
 	char path[4096];
 	int r;
 
-	r = calibrate_target_location(path, sizeof(path), &off[0], &off[1]);
-	if (r) {
+	if (!t->sessions) {
+		g[2] = (struct attach_group){ ex, { &pair, &ck_uret, 1 }, ATTACH_RETURN };
+		g[3] = (struct attach_group){ en, { &pair, &ck, 1 }, ATTACH_ENTRY };
+	}
+	if (target_offsets(path, sizeof(path), entries, &exit, &pair)) {
 		snprintf(err, errlen, "calibration: own executable not found in /proc/self/maps");
-		return r;
+		return -ENOENT;
 	}
 	memset(c, 0, sizeof(*c));
-	c->bare_ns = time_per_call();
-	tracer_set_costs(t, 0, 0, 0);
+	c->bare_ns = entry.bare = exited.bare = paired.bare = time_per_call(sp_calib_target);
+	stepped.bare = time_per_call(sp_calib_stepped);
+	tracer_set_costs(t, 0, 0, 0, 0);
 	tracer_trace_pid(t, getpid(), false);
-	r = time_with(t, path, pair + 1, 1, c->bare_ns, &e1, err, errlen);
-	r = r ?: time_with(t, path, pair, 1, c->bare_ns, &x1, err, errlen);
-	if (t->sessions)
-		r = r ?: time_with(t, path, &session, 1, c->bare_ns, &p2, err, errlen);
-	else
-		r = r ?: time_with(t, path, upair, 2, c->bare_ns, &p2, err, errlen);
+	r = attach_points(&a, t->method, path, g, t->sessions ? 3 : 4, getpid(), err, errlen);
+	if (!r) {
+		time_hits(t, &exited);
+		time_hits(t, &paired);
+		time_hits(t, &entry);
+		time_hits(t, &stepped);
+		release_in_background(&a);
+	}
+	tracer_forget_self(t);
 	tracer_untrace_pid(t, getpid());
 	if (r)
 		return r;
-	c->entry_ns = e1;
-	c->exit_ns = x1;
-	c->uret_ns = p2 > e1 ? p2 - e1 : 0;
+	c->entry_ns = entry.cost;
+	c->exit_ns = exited.cost;
+	c->uret_ns = paired.cost > entry.cost ? paired.cost - entry.cost : 0;
+	c->stepped_ns = stepped.cost;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct calibration {
 	double entry_ns;	/* entry uprobe (the function's first instruction) */
 	double exit_ns;		/* uprobe on an exit instruction (`ret`) */
 	double uret_ns;		/* return probe */
+	double stepped_ns;	/* entry uprobe on an instruction the kernel single-steps */
 };
 
 /* 0 and the result, or -errno (with a message in err). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "asuser.h"
 #include "driver.h"
+#include "emulated.h"
 #include "hookcache.h"
 #include "hooks.h"
 #include "selfprof.h"
@@ -132,6 +133,19 @@ static int choose_returns(struct driver *d, const struct asuser *as, const struc
 	return 0;
 }
 
+/* SP_COOKIE_STEPPED if the kernel single-steps point i's first
+ * instruction (emulated.h), counted in d->stepped; else 0. */
+static uint64_t entry_cost_class(struct driver *d, size_t i)
+{
+	uint8_t code[16];
+	ssize_t n = pread(d->fd, code, sizeof(code), (off_t)d->set.points[i].offset);
+
+	if (n > 0 && insn_emulated(code, (size_t)n))
+		return 0;
+	d->stepped++;
+	return SP_COOKIE_STEPPED;
+}
+
 /* Entry sites: every point, plain or as a session (entry and return
  * probe). Exit sites: the `ret`s of the others (exits.h). Without return
  * probes (no sessions or no guard), a point that only a return probe can
@@ -165,7 +179,7 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 			continue;
 		}
 		d->offsets[at] = d->set.points[i].offset;
-		d->cookies[at] = point_cookie(&d->set, i);
+		d->cookies[at] = point_cookie(&d->set, i) | entry_cost_class(d, i);
 	}
 	if (d->no_sessions)
 		fprintf(stderr, "selfprof-bpf: %zu probe points left out: only a return probe "
@@ -177,6 +191,10 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 			"%zu without a ret); %zu .cold/.warm parts; %zu points left out\n",
 			d->path, d->exits.n, d->exits.via_callee, d->nsessions, d->exits.tailcalls,
 			d->exits.no_exit, d->exits.fragments, d->exits.skipped + d->no_sessions);
+	if (o->verbose)
+		fprintf(stderr, "selfprof-bpf: %s: %zu of %zu entry probes on an instruction the "
+			"kernel single-steps (charged a single-stepped probe's cost)\n",
+			d->path, d->stepped, d->nentries + d->nsessions);
 	return 0;
 }
 

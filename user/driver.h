@@ -56,6 +56,7 @@ struct driver {
 	uint64_t *offsets, *cookies;	/* plain entries [0, nentries), sessions [n, n + nsessions) */
 	size_t nentries, nsessions;
 	size_t no_sessions;	/* points left out: need a return probe, none is safe */
+	size_t stepped;		/* entries on an instruction the kernel single-steps */
 	/* hook sites: their points follow the functions' in set.points, from
 	 * id nfuncs on; starts and ends are plain instruction probes, paired
 	 * in BPF by stack pointer (no return probe) */

@@ -127,9 +127,10 @@ void report_print(FILE *out, const struct report *r)
 		r->ndrivers, r->method,
 		r->attach_s * 1e3);
 	if (r->cal->entry_ns + r->cal->exit_ns > 0)
-		fprintf(out, "selfprof-bpf: probe cost correction: %.0f ns per entry, %.0f per exit, "
-			"%.0f per return probe subtracted (--no-correction to disable)\n",
-			r->cal->entry_ns, r->cal->exit_ns, r->cal->uret_ns);
+		fprintf(out, "selfprof-bpf: probe cost correction: %.0f ns per entry (%.0f "
+			"single-stepped), %.0f per exit, %.0f per return probe subtracted "
+			"(--no-correction to disable)\n", r->cal->entry_ns, r->cal->stepped_ns,
+			r->cal->exit_ns, r->cal->uret_ns);
 	if (st[STAT_LOST] || st[STAT_LOST_CONTROL])
 		fprintf(out, "selfprof-bpf: WARNING: %" PRIu64 " EVENTS LOST (ring buffer of %" PRIu32
 			" bytes full)%s: the dumps are incomplete; a larger --ringbuf-size helps\n",

@@ -157,17 +157,20 @@ static int setup_correction(struct session *s)
 		return 0;
 	if (s->o->cost_ns >= 0) {
 		s->cal.entry_ns = s->cal.exit_ns = s->cal.uret_ns = s->o->cost_ns;
+		s->cal.stepped_ns = s->o->cost_ns;
 	} else if (calibrate(&s->tr, &s->cal, err, sizeof(err))) {
 		fprintf(stderr, "selfprof-bpf: %s; no probe cost correction\n", err);
 		memset(&s->cal, 0, sizeof(s->cal));
 	}
-	tracer_set_costs(&s->tr, s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns);
+	tracer_set_costs(&s->tr, s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
+			 s->cal.stepped_ns);
 	/* calibration's own hits are not the child's */
 	tracer_stats(&s->tr, s->stat_base);
 	if (s->o->verbose)
-		fprintf(stderr, "selfprof-bpf: probe cost per hit: entry %.0f ns, exit %.0f ns, "
-			"return probe %.0f ns (bare call %.1f ns)\n", s->cal.entry_ns,
-			s->cal.exit_ns, s->cal.uret_ns, s->cal.bare_ns);
+		fprintf(stderr, "selfprof-bpf: probe cost per hit: entry %.0f ns (single-stepped "
+			"%.0f ns), exit %.0f ns, return probe %.0f ns (bare call %.1f ns)\n",
+			s->cal.entry_ns, s->cal.stepped_ns, s->cal.exit_ns, s->cal.uret_ns,
+			s->cal.bare_ns);
 	return 0;
 }
 
@@ -207,11 +210,12 @@ static void update_metadata(struct session *s)
 		 "\"tool\": \"selfprof-bpf\", \"tool_version\": \"%s\", \"attach\": \"%s\", "
 		 "\"uprobe_sessions\": %s, \"librustc_drivers\": %zu, \"probe_points\": %zu, "
 		 "\"probe_cost_entry_ns\": %.0f, \"probe_cost_exit_ns\": %.0f, "
-		 "\"probe_cost_uret_ns\": %.0f, \"probe_cost_correction\": %s, "
+		 "\"probe_cost_uret_ns\": %.0f, \"probe_cost_stepped_ns\": %.0f, "
+		 "\"probe_cost_correction\": %s, "
 		 "\"returns\": \"%s\", \"unwind_guard\": %s",
 		 TOOL_VERSION, s->tr.method == ATTACH_MULTI ? "uprobe_multi" : "uprobe",
 		 s->tr.sessions ? "true" : "false", s->drivers.n, drivers_points(&s->drivers),
-		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns,
+		 s->cal.entry_ns, s->cal.exit_ns, s->cal.uret_ns, s->cal.stepped_ns,
 		 s->cal.entry_ns + s->cal.exit_ns > 0 ? "true" : "false",
 		 returns, guarded ? "true" : "false");
 }

@@ -222,9 +222,11 @@ int tracer_stats(const struct tracer *t, uint64_t out[STAT__COUNT])
 	return 0;
 }
 
-void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret)
+void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret,
+		      uint64_t stepped)
 {
 	t->skel->bss->entry_cost_ns = entry;
+	t->skel->bss->stepped_cost_ns = stepped;
 	t->skel->bss->exit_cost_ns = exit;
 	t->skel->bss->uret_cost_ns = uret;
 }

@@ -50,7 +50,8 @@ int tracer_untrace_pid(struct tracer *t, pid_t pid);
 
 /* The cost of one probe hit by kind (ns), subtracted from the traced
  * threads' later timestamps; all 0 (the initial state) disables that. */
-void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret);
+void tracer_set_costs(struct tracer *t, uint64_t entry, uint64_t exit, uint64_t uret,
+		      uint64_t stepped);
 
 /* Stop traced processes that exec an executable not yet looked at
  * (tracer_exe_seen) until the loader continues them. */
