@@ -95,8 +95,9 @@ enum sp_rec_type {
  * an entry probe: charged entry_cost_ns, not the cost of a single-stepped
  * `ret`. On an entry (SP_COOKIE_STEPPED): a first instruction the kernel
  * single-steps (rustc's query thunks begin `mov; jmp *%rax`), charged
- * stepped_cost_ns, not an emulated push's cost. An
- * entry's and an end's cookie are never one cookie. */
+ * stepped_cost_ns, not an emulated push's cost. An end's cookie never
+ * carries STEPPED; a session's return half sees its entry's cookie, so
+ * close_frame tests for a return probe before it reads bit 63. */
 #define SP_COOKIE_EMULATED	(1ULL << 63)
 #define SP_COOKIE_STEPPED	(1ULL << 63)
 

@@ -118,9 +118,12 @@ struct hit_kind {
 	double bare, cost;
 };
 
+/* Every target's probes share the match id and, being called from one
+ * place, the stack pointer: an exit-alone probe would close the frames the
+ * entry-alone ones pile up. So each kind starts with no thread state. */
 static void time_hits(struct tracer *t, struct hit_kind *k)
 {
-	tracer_forget_self(t);	/* no frames left by the kind before */
+	tracer_forget_self(t);
 	run(k->target, 20);	/* warm up: task storage, page faults */
 	k->cost = time_per_call(k->target) - k->bare;
 	if (k->cost < 0)
@@ -132,13 +135,15 @@ static void time_hits(struct tracer *t, struct hit_kind *k)
 static int target_offsets(char *path, size_t size, uint64_t entries[2], uint64_t *exit,
 			  uint64_t *pair)
 {
+	void (*const fn[3])(void) = { sp_calib_stepped, sp_calib_exited_ret, sp_calib_paired };
+	uint64_t *const at[3] = { &entries[1], exit, pair };
 	char other[4096];
 	int r = file_offset_of((uintptr_t)sp_calib_target, path, size, &entries[0]);
 
-	r = r ?: file_offset_of((uintptr_t)sp_calib_stepped, other, sizeof(other), &entries[1]);
-	r = r ?: file_offset_of((uintptr_t)sp_calib_exited_ret, other, sizeof(other), exit);
-	r = r ?: file_offset_of((uintptr_t)sp_calib_paired, other, sizeof(other), pair);
-	return r ?: strcmp(path, other) ? -ENOENT : 0;
+	for (int i = 0; i < 3 && !r; i++)	/* all in our own executable */
+		r = file_offset_of((uintptr_t)fn[i], other, sizeof(other), at[i]) ?:
+		    strcmp(path, other) ? -ENOENT : 0;
+	return r;
 }
 
 static void *release_links(void *arg)

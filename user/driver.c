@@ -133,14 +133,20 @@ static int choose_returns(struct driver *d, const struct asuser *as, const struc
 	return 0;
 }
 
-/* SP_COOKIE_STEPPED if the kernel single-steps point i's first
- * instruction (emulated.h), counted in d->stepped; else 0. */
-static uint64_t entry_cost_class(struct driver *d, size_t i)
+/* Does the kernel emulate the instruction at file offset off (emulated.h)? */
+static bool emulated_at(const struct driver *d, uint64_t off)
 {
 	uint8_t code[16];
-	ssize_t n = pread(d->fd, code, sizeof(code), (off_t)d->set.points[i].offset);
+	ssize_t n = pread(d->fd, code, sizeof(code), (off_t)off);
 
-	if (n > 0 && insn_emulated(code, (size_t)n))
+	return n > 0 && insn_emulated(code, (size_t)n);
+}
+
+/* SP_COOKIE_STEPPED for an entry probe at off that the kernel
+ * single-steps (counted in d->stepped); else 0. */
+static uint64_t entry_cost_class(struct driver *d, uint64_t off)
+{
+	if (emulated_at(d, off))
 		return 0;
 	d->stepped++;
 	return SP_COOKIE_STEPPED;
@@ -179,7 +185,7 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 			continue;
 		}
 		d->offsets[at] = d->set.points[i].offset;
-		d->cookies[at] = point_cookie(&d->set, i) | entry_cost_class(d, i);
+		d->cookies[at] = point_cookie(&d->set, i) | entry_cost_class(d, d->set.points[i].offset);
 	}
 	if (d->no_sessions)
 		fprintf(stderr, "selfprof-bpf: %zu probe points left out: only a return probe "
@@ -192,9 +198,9 @@ static int collect_sites(struct driver *d, const struct driver_opts *o,
 			d->path, d->exits.n, d->exits.via_callee, d->nsessions, d->exits.tailcalls,
 			d->exits.no_exit, d->exits.fragments, d->exits.skipped + d->no_sessions);
 	if (o->verbose)
-		fprintf(stderr, "selfprof-bpf: %s: %zu of %zu entry probes on an instruction the "
-			"kernel single-steps (charged a single-stepped probe's cost)\n",
-			d->path, d->stepped, d->nentries + d->nsessions);
+		fprintf(stderr, "selfprof-bpf: %s: %zu of %zu function entry probes on an "
+			"instruction the kernel single-steps (charged a single-stepped probe's "
+			"cost)\n", d->path, d->stepped, d->nentries + d->nsessions);
 	return 0;
 }
 
@@ -285,10 +291,14 @@ static long group_point(const uint64_t (*groups)[2], size_t n, const struct hook
 	return -1;
 }
 
+/* cookie carries SP_COOKIE_EMULATED: each end keeps it where the kernel
+ * does emulate its instruction (a branch, a direct call), else it is
+ * charged a single-stepped probe's cost (a call through the GOT). */
 static void add_hook_ends(struct driver *d, const struct hook_site *h, uint64_t cookie)
 {
 	for (size_t e = 0; e < h->nends; e++) {
-		d->hook_end_ck[d->nhook_ends] = cookie;
+		d->hook_end_ck[d->nhook_ends] = emulated_at(d, h->ends[e]) ? cookie :
+						cookie & ~SP_COOKIE_EMULATED;
 		d->hook_ends[d->nhook_ends++] = h->ends[e];
 	}
 }
@@ -332,7 +342,8 @@ static int add_hook_points(struct driver *d, const struct hook_set *hs)
 			break;
 		d->hook_starts[d->nhook_starts] = h->start;
 		d->hook_start_ck[d->nhook_starts++] = point_cookie(&d->set, me) |
-			(first >= 0 ? SP_COOKIE_DELTA(me - first) : 0) | SP_COOKIE_WITH_KEY(h->key);
+			(first >= 0 ? SP_COOKIE_DELTA(me - first) : 0) | SP_COOKIE_WITH_KEY(h->key) |
+			entry_cost_class(d, h->start);
 		if (first >= 0)
 			continue;	/* the group's ends are in place */
 		if (h->group) {

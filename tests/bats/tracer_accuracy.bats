@@ -11,6 +11,7 @@ load tracer_helper
 setup() {
 	tracer_setup accuracy
 	[ -e "$REGEX_SRC" ] || skip "regex-syntax's source not installed (librust-regex-syntax-dev)"
+	rustc -V | grep -q '^rustc 1\.95\.' || skip "the single-stepped queries named are rustc 1.95's"
 	RS=(--edition 2018 --crate-type lib --crate-name regex_syntax --cap-lints allow -o rs.rlib "$REGEX_SRC")
 }
 
@@ -46,8 +47,9 @@ STEPPED="coroutine_kind upstream_drop_glue_for erase_and_anonymize_regions_ty ch
 	self_times own/*.mm_profdata > theirs.txt
 	checked=0 bad=""
 	for q in $STEPPED; do
-		read -r ours calls < <(awk -F'\t' -v q="$q" '$1 == q { print $2, $3 }' ours.txt)
-		read -r theirs tcalls < <(awk -F'\t' -v q="$q" '$1 == q { print $2, $3 }' theirs.txt)
+		read -r ours calls < <(awk -F'\t' -v q="$q" '$1 == q { print $2, $3 }' ours.txt) || continue
+		read -r theirs tcalls < <(awk -F'\t' -v q="$q" '$1 == q { print $2, $3 }' theirs.txt) ||
+			continue
 		[ "${tcalls:-0}" -ge 100 ] && [ "${calls:-0}" = "$tcalls" ] || continue
 		checked=$((checked + 1))
 		d=$((ours > theirs ? ours - theirs : theirs - ours))

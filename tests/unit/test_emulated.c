@@ -16,6 +16,10 @@ TEST(pushes_and_direct_branches_are_emulated)
 	CHECK(EMU(0x74, 0x05));			/* je rel8 */
 	CHECK(EMU(0x0f, 0x85, 0, 0, 0, 0));	/* jne rel32 */
 	CHECK(EMU(0xe8, 0, 0, 0, 0));		/* call rel32 */
+	CHECK(EMU(0x90));			/* nop */
+	CHECK(EMU(0x66, 0x90));			/* xchg %ax,%ax */
+	CHECK(EMU(0x0f, 0x1f, 0x44, 0x00, 0x00));	/* nopl 0x0(%rax,%rax,1) */
+	CHECK(EMU(0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00));	/* nopw */
 }
 
 TEST(what_query_thunks_begin_with_is_single_stepped)
@@ -25,6 +29,10 @@ TEST(what_query_thunks_begin_with_is_single_stepped)
 	CHECK(!EMU(0x48, 0x85, 0xff));			/* test %rdi,%rdi */
 	CHECK(!EMU(0x48, 0x83, 0xec, 0x28));		/* sub $0x28,%rsp */
 	CHECK(!EMU(0xc3));				/* ret */
+	CHECK(!EMU(0x48, 0x55));			/* push with REX.W */
+	CHECK(!EMU(0x66, 0x55));			/* push %bp */
+	CHECK(!EMU(0xff, 0x15, 0, 0, 0, 0));		/* call *GOT(%rip) */
+	CHECK(!EMU(0x0f, 0x1f));			/* a nop cut short */
 	CHECK(!EMU(0x41));				/* a REX prefix cut short */
 	CHECK(!EMU(0x0f));
 	CHECK(!insn_emulated(NULL, 0));
