@@ -189,6 +189,28 @@ assert_same_hashing() {
 	done
 }
 
+@test "hooks: a hashing never takes another query's name, even past the return-probe limit" {
+	# 400 nested types: past the kernel's 64 pending return probes, query
+	# frames are refused; the hashing after a refused query must not take
+	# the name of whichever query last ended (it is <unknown>, and counted)
+	{
+		echo '#![recursion_limit = "2048"]'
+		echo 'pub struct S0(pub u8);'
+		for i in $(seq 1 399); do echo "pub struct S$i(pub S$((i - 1)));"; done
+		echo 'fn main() { println!("{}", std::mem::size_of::<S399>()); }'
+	} > deep.rs
+	LOST_WANT="[1-9][0-9]* \(.*kernel return-probe nesting limit [1-9]" \
+		traced_with_own -C incremental=inc deep.rs
+	assert_success
+	hashing ours/*.mm_profdata > ours.txt
+	hashing own/*.mm_profdata > theirs.txt
+	over=$(join -t $'\t' -a1 -e0 -o 0,1.2,2.2 ours.txt theirs.txt |
+		awk -F'\t' '$1 != "<unknown>" && $2 > $3 { printf " %s:%s>%s", $1, $2, $3 }')
+	[ -z "$over" ] || fail "hashing named after the wrong query:$over"
+	run awk -F'\t' '$1 == "<unknown>" { print $2 }' ours.txt
+	[ "${output:-0}" -gt 0 ]
+}
+
 @test "--hooks without rustc's profiler on: counts equal a separate run of rustc's own" {
 	# With profiling off, the code after a hook's branch may skip the end
 	# test (the compiler knows the guard is None there): fewer labels
