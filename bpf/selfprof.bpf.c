@@ -434,7 +434,7 @@ static __always_inline void close_frame(struct pt_regs *ctx, __u64 site, bool ur
 	cookie = f->cookie;
 	if (SP_COOKIE_ROLE(cookie) == SP_ROLE_CONTEXT)
 		return;
-	if (is_query(cookie) && f->label != (__u32)-1)	/* -1: calibration's, no query */
+	if (is_query(cookie))	/* calibration's id, -1, makes it 0: none */
 		t->last_query = f->label + 1;
 
 	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);

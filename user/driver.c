@@ -253,7 +253,7 @@ static bool hook_usable(const struct hook_site *h)
 static bool hooks_give(const struct hook_set *hs, const char *label)
 {
 	for (size_t i = 0; i < hs->n; i++)
-		if (hook_usable(&hs->sites[i]) && hs->sites[i].label &&
+		if (hook_usable(&hs->sites[i]) &&	/* a usable activity has its label */
 		    hook_event_kind(&hs->sites[i]) == SP_KIND_GENERIC_ACTIVITY &&
 		    !strcmp(hs->sites[i].label, label))
 			return true;

@@ -1266,12 +1266,12 @@ static long owner(struct scan *s, uint64_t a)
 	return -1;
 }
 
-/* Is the function holding addr one of several folded into one body? */
-static bool folded_at(const struct scan *s, uint64_t addr)
+/* The function symbol holding addr, or NULL. */
+static const struct fn *holding(const struct scan *s, uint64_t addr)
 {
 	size_t lo = starting_by(s, addr);
 
-	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size && s->fns[lo - 1].folded;
+	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size ? &s->fns[lo - 1] : NULL;
 }
 
 /*
@@ -1352,7 +1352,9 @@ static int analyze_all(struct scan *s)
 		rc = disassemble(s, s->members[b], s->nmembers[b], &c);
 		for (size_t i = 0; i < n && !rc; i++) {
 			analyze(s, &c, mine[i]);
-			rc = name_incremental(mine[i], s->bases[b], folded_at(s, mine[i]->call));
+			const struct fn *f = holding(s, mine[i]->call);
+
+			rc = name_incremental(mine[i], s->bases[b], f && f->folded);
 		}
 		group_shared(mine, n);
 		code_free(&c);
@@ -1360,14 +1362,6 @@ static int analyze_all(struct scan *s)
 	free(own);
 	free(mine);
 	return rc;
-}
-
-/* The start of the function symbol holding addr, or 0. */
-static uint64_t entry_of(const struct scan *s, uint64_t addr)
-{
-	size_t lo = starting_by(s, addr);
-
-	return lo && addr - s->fns[lo - 1].addr < s->fns[lo - 1].size ? s->fns[lo - 1].addr : 0;
 }
 
 /* A `call rel32` to callee somewhere in f's bytes (a candidate only). */
@@ -1414,7 +1408,8 @@ static int caller_ends(struct scan *s)
 {
 	for (size_t i = 0; i < s->out->n; i++) {
 		struct hook_site *h = &s->out->sites[i];
-		uint64_t callee = entry_of(s, h->call);
+		const struct fn *holder = holding(s, h->call);
+		uint64_t callee = holder ? holder->addr : 0;
 		int rc = 0;
 
 		if (!h->key || h->reason)

@@ -156,8 +156,7 @@ static int setup_correction(struct session *s)
 	if (!s->o->correction)
 		return 0;
 	if (s->o->cost_ns >= 0) {
-		s->cal.entry_ns = s->cal.exit_ns = s->cal.uret_ns = s->o->cost_ns;
-		s->cal.stepped_ns = s->o->cost_ns;
+		s->cal.entry_ns = s->cal.exit_ns = s->cal.uret_ns = s->cal.stepped_ns = s->o->cost_ns;
 	} else if (calibrate(&s->tr, &s->cal, err, sizeof(err))) {
 		fprintf(stderr, "selfprof-bpf: %s; no probe cost correction\n", err);
 		memset(&s->cal, 0, sizeof(s->cal));

@@ -12,6 +12,7 @@
 #include "elfsyms.h"
 #include "hookcache.h"
 #include "hooks.h"
+#include "hook_sites.h"
 #include "probes.h"
 
 static struct probe_set set;
@@ -69,14 +70,6 @@ static size_t usable(const struct hook_set *h)
 	return n;
 }
 
-static const struct hook_site *by_call(const struct hook_set *h, uint64_t call)
-{
-	for (size_t i = 0; i < h->n; i++)
-		if (h->sites[i].call == call)
-			return &h->sites[i];
-	return NULL;
-}
-
 static int same_site(const struct hook_site *a, const struct hook_site *b)
 {
 	return b && a->start == b->start && a->nends == b->nends &&
@@ -119,7 +112,7 @@ TEST(hookcache_keeps_every_usable_site)
 	CHECK_EQ_U64(got.n, usable(&found));
 	for (size_t i = 0; i < found.n; i++)
 		same += !found.sites[i].reason &&
-			same_site(&found.sites[i], by_call(&got, found.sites[i].call));
+			same_site(&found.sites[i], t_site_at(&got, found.sites[i].call));
 	CHECK_EQ_U64(same, usable(&found));
 	hooks_free(&got);
 }

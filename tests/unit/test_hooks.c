@@ -6,20 +6,13 @@
 #include "test.h"
 #include "rustc_lib.h"
 #include "hooks.h"
+#include "hook_sites.h"
 #include "probes.h"
 
 static const struct hook_site *with_label(const struct hook_set *h, const char *label)
 {
 	for (size_t i = 0; i < h->n; i++)
 		if (h->sites[i].label && !strcmp(h->sites[i].label, label))
-			return &h->sites[i];
-	return NULL;
-}
-
-static const struct hook_site *with_call(const struct hook_set *h, uint64_t call)
-{
-	for (size_t i = 0; i < h->n; i++)
-		if (h->sites[i].call == call)
 			return &h->sites[i];
 	return NULL;
 }
@@ -100,7 +93,7 @@ static void direct_counts(const struct hook_set *h, size_t *n)
  */
 static void check_incremental_195(const struct hook_set *h)
 {
-	const struct hook_site *e = with_call(h, 0x46813d7);
+	const struct hook_site *e = t_site_at(h, 0x46813d7);
 	size_t after = 0, fed = 0;
 
 	REQUIRE(e);
@@ -167,7 +160,7 @@ static void check_195(const struct hook_set *h)
 	 * its branch have three moves scheduled between them (`cmpq
 	 * $0,0xf8(%rsp); mov; mov; mov; je`); the end at that je was missed,
 	 * and every such path lost its event (149 in an incremental build) */
-	CHECK(has_end_at(with_call(h, 0x533fd86), 0x6af68eb));
+	CHECK(has_end_at(t_site_at(h, 0x533fd86), 0x6af68eb));
 	/* LLVM_passes: spawn_work writes the guard into the coordinator's
 	 * `llvm_start_time` through %r12; its ends are the coordinator's
 	 * drops of it (`lea 0x598(%rsp),%rdi; call drop_in_place`) */
